@@ -1,0 +1,2 @@
+export { type Family, IpAddress } from "./address.ts";
+export { Prefix } from "./prefix.ts";
