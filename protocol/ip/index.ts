@@ -1,2 +1,3 @@
 export { type Family, IpAddress } from "./address.ts";
 export { Prefix } from "./prefix.ts";
+export type { IpRange } from "./range.ts";
