@@ -9,7 +9,7 @@ interface Subcommand {
 
 const subcommands: Record<string, Subcommand> = {
   config: {
-    summary: "config check FILE: validate a ConfigMap (or its bare `config` YAML)",
+    summary: "config check FILE: validate a MetalLB-format ConfigMap (or its bare `config` YAML)",
     run: async (args) => (await import("./config.ts")).main(args),
   },
 };

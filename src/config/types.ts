@@ -1,0 +1,80 @@
+/**
+ * The validated configuration: MetalLB's legacy ConfigMap format with every default filled
+ * in, as values (protocol/ip types, no string IPs). See README.md for the YAML side.
+ */
+import type { IpAddress, IpRange, Prefix } from "../../protocol/ip/index.ts";
+import type { Community } from "./community.ts";
+import type { Secret } from "./secret.ts";
+import type { NodeSelector } from "./selector.ts";
+
+export interface Config {
+  readonly peers: readonly Peer[];
+  readonly addressPools: readonly AddressPool[];
+  /** `bgp-communities`: alias name → community. */
+  readonly bgpCommunities: ReadonlyMap<string, Community>;
+  readonly bfdProfiles: readonly BfdProfile[];
+}
+
+export interface Peer {
+  readonly peerAddress: IpAddress;
+  readonly peerAsn: number;
+  readonly myAsn: number;
+  /** Default 179. */
+  readonly peerPort: number;
+  /** Local address to connect from; undefined: the kernel chooses. */
+  readonly sourceAddress: IpAddress | undefined;
+  /** Seconds, whole; 0 (no keepalives) or ≥ 3. Default 90. */
+  readonly holdTime: number;
+  /** Seconds; ≤ holdTime. Default holdTime / 3. */
+  readonly keepaliveTime: number;
+  /** BGP identifier (IPv4); undefined: chosen by the speaker. */
+  readonly routerId: IpAddress | undefined;
+  /** TCP MD5 key (RFC 2385). Prints as `<redacted>`. */
+  readonly password: Secret | undefined;
+  /** Name of an entry in `bfdProfiles`. */
+  readonly bfdProfile: string | undefined;
+  readonly ebgpMultihop: boolean;
+  readonly vrf: string | undefined;
+  /** ORed; empty means every node. */
+  readonly nodeSelectors: readonly NodeSelector[];
+}
+
+export type PoolProtocol = "bgp" | "layer2";
+
+export interface AddressPool {
+  readonly name: string;
+  readonly protocol: PoolProtocol;
+  /** One inclusive range per `addresses` entry, in the order written (a CIDR is its first..last). */
+  readonly ranges: readonly IpRange[];
+  /** The same addresses as the fewest CIDR prefixes, entry by entry. */
+  readonly prefixes: readonly Prefix[];
+  /** Default true. */
+  readonly autoAssign: boolean;
+  /** Default false. Skip IPv4 addresses ending in .0 or .255. */
+  readonly avoidBuggyIps: boolean;
+  /** BGP pools: at least one (the default ad when none is written); layer2 pools: none. */
+  readonly bgpAdvertisements: readonly BgpAdvertisement[];
+}
+
+export interface BgpAdvertisement {
+  /** Default 32. */
+  readonly aggregationLength: number;
+  /** Default 128. */
+  readonly aggregationLengthV6: number;
+  /** LOCAL_PREF, sent to iBGP peers only. Default 0. */
+  readonly localPref: number;
+  /** Aliases resolved, in the order written. */
+  readonly communities: readonly Community[];
+}
+
+/** Unset values are FRR's defaults, as MetalLB fills them. Intervals in milliseconds. */
+export interface BfdProfile {
+  readonly name: string;
+  readonly receiveInterval: number;
+  readonly transmitInterval: number;
+  readonly detectMultiplier: number;
+  readonly echoInterval: number;
+  readonly echoMode: boolean;
+  readonly passiveMode: boolean;
+  readonly minimumTtl: number;
+}
