@@ -1808,6 +1808,12 @@ function updateVectors(): Vector[] {
       [2, 0],
     ),
     asp(
+      "upd-as-path-confed-sequence-from-ebgp",
+      "RFC 5065 §5; RFC 4271 §6.3; RFC 7606 §3(e), §7.2",
+      "AS_PATH holding an AS_CONFED_SEQUENCE (type 3) from an eBGP peer outside any confederation (we implement none): RFC 5065 §5 makes it a malformed AS_PATH, 3/11; RFC 7606 §3(e) makes it treat-as-withdraw",
+      cat([3, 1], u32(65010), asSeq4(65001)),
+    ),
+    asp(
       "upd-as-path-as-zero",
       "RFC 7607 §2; RFC 7606 §7.2",
       "AS_PATH containing AS 0 → malformed AS_PATH, treat-as-withdraw",
@@ -2057,7 +2063,7 @@ function notificationVectors(): Vector[] {
     ),
     simple(
       "notif-cease-shutdown-129-octets",
-      "RFC 9003 §2, §7",
+      "RFC 9003 §2",
       "129-octet communication: longer than RFC 8203's 128 limit, valid under RFC 9003 which obsoletes it",
       6,
       2,
@@ -2074,7 +2080,7 @@ function notificationVectors(): Vector[] {
     ),
     simple(
       "notif-cease-shutdown-no-data",
-      "RFC 4271 §4.5; RFC 4486 §4",
+      "RFC 4271 §4.5; RFC 9003 §2",
       "Cease/Administrative Shutdown with no data at all (pre-RFC 8203 sender); decodes, no communication (D17)",
       6,
       2,
@@ -2190,14 +2196,14 @@ function routeRefreshVectors(): Vector[] {
     ),
     vec(
       "rr-valid-borr",
-      "RFC 7313 §3.2, §4",
+      "RFC 7313 §3, §4",
       "Beginning-of-RIB-Refresh (subtype 1) for IPv4 unicast",
       routeRefresh(1, 1, 1),
       { expect: rr(1, 1, 1) },
     ),
     vec(
       "rr-valid-eorr",
-      "RFC 7313 §3.2, §4",
+      "RFC 7313 §3, §4",
       "End-of-RIB-Refresh (subtype 2) for IPv6 unicast",
       routeRefresh(2, 2, 1),
       { expect: rr(2, 1, 2) },
@@ -2422,10 +2428,10 @@ function validEdgeVectors(): Vector[] {
       },
     ),
     vec(
-      "edge-large-communities-with-duplicates",
-      "RFC 8092 §3, §6",
-      "LARGE_COMMUNITY holding the same value twice: duplicates are not a malformation",
-      update(cat(BASE, LARGE_COMMUNITIES([4200000000, 1, 2], [4200000000, 1, 2])), NLRI),
+      "edge-large-communities-reserved-global-admin",
+      "RFC 8092 §2, §6",
+      "LARGE_COMMUNITY with two values, one whose Global Administrator is the reserved ASN 65535: a reserved ASN MUST NOT make the attribute malformed (duplicates are not vectored here, see DECISIONS.md D22)",
+      update(cat(BASE, LARGE_COMMUNITIES([4200000000, 1, 2], [65535, 7, 8])), NLRI),
       {
         expect: up({ nlri: [NLRI_TEXT], attributes: [1, 2, 3, 32] }),
       },
