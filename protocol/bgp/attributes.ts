@@ -3,7 +3,7 @@ import { type AsPathSegment, decodeSegments, encodeSegments } from "./aspath.ts"
 import type { ExtendedCommunity, LargeCommunity } from "./communities.ts";
 import { Afi, Safi } from "./constants.ts";
 import type { CodecContext } from "./context.ts";
-import type { Action } from "./errors.ts";
+import type { ErrorHandling } from "./errors.ts";
 import { decodePrefixes, prefixWireLength, writePrefix } from "./nlri.ts";
 import { UpdateSubcode } from "./notification-codes.ts";
 import type { Reader } from "./reader.ts";
@@ -112,7 +112,7 @@ export const AttributeTable = {
     onError: "treat-as-withdraw",
     rfc: "RFC 8092 §3, §6",
   },
-} as const satisfies Record<number, { name: string; flags: number; onError: Action; rfc: string }>;
+} as const satisfies Record<number, { name: string; flags: number; onError: ErrorHandling; rfc: string }>;
 
 export type KnownTypeCode = keyof typeof AttributeTable;
 

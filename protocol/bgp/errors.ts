@@ -23,17 +23,17 @@ export const EMPTY = new Uint8Array(0);
  * strongest of its problems' (RFC 7606 §3 (j)). "AFI/SAFI disable" is implemented as
  * session-reset, which RFC 7606 §2 allows.
  */
-export const Action = ["attribute-discard", "treat-as-withdraw", "session-reset"] as const;
-export type Action = (typeof Action)[number];
+export const ErrorHandling = ["attribute-discard", "treat-as-withdraw", "session-reset"] as const;
+export type ErrorHandling = (typeof ErrorHandling)[number];
 
-export function strongest(a: Action, b: Action): Action {
-  return Action.indexOf(a) >= Action.indexOf(b) ? a : b;
+export function strongest(a: ErrorHandling, b: ErrorHandling): ErrorHandling {
+  return ErrorHandling.indexOf(a) >= ErrorHandling.indexOf(b) ? a : b;
 }
 
 /** One problem found in an UPDATE: how RFC 4271 §6.3 classifies it and what RFC 7606 does about it. */
 export interface UpdateProblem {
   readonly error: BgpError;
-  readonly action: Action;
+  readonly action: ErrorHandling;
 }
 
 export function u16Bytes(v: number): Uint8Array {

@@ -24,6 +24,7 @@ export * from "./constants.ts";
 export * from "./context.ts";
 export * from "./errors.ts";
 export * from "./framer.ts";
+export * from "./fsm.ts";
 export * from "./header.ts";
 export * from "./message.ts";
 export * from "./negotiate.ts";

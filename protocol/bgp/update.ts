@@ -13,7 +13,7 @@ import {
 } from "./attributes.ts";
 import { Afi, HEADER_LENGTH, MessageType, Safi } from "./constants.ts";
 import type { CodecContext } from "./context.ts";
-import { type Action, type BgpError, bgpError, strongest, type UpdateProblem } from "./errors.ts";
+import { type BgpError, bgpError, type ErrorHandling, strongest, type UpdateProblem } from "./errors.ts";
 import { writeHeader } from "./header.ts";
 import { decodePrefixes, prefixWireLength, writePrefix } from "./nlri.ts";
 import { ErrorCode, UpdateSubcode } from "./notification-codes.ts";
@@ -79,7 +79,7 @@ export function decodeUpdate(body: Reader, ctx: CodecContext): Result<UpdateMess
   const seen = new Set<number>();
   /** Known attributes dropped as malformed: not reported again as missing. */
   const faulted = new Set<number>();
-  const problem = (action: Action, error: BgpError) => problems.push({ action, error });
+  const problem = (action: ErrorHandling, error: BgpError) => problems.push({ action, error });
 
   while (attrsR.remaining > 0) {
     const start = attrsR.offset;
@@ -136,7 +136,7 @@ export function decodeUpdate(body: Reader, ctx: CodecContext): Result<UpdateMess
 
     // RFC 4271 §6.3 / RFC 7606 §3 (c): O and T bits must match the type.
     if ((flags & (AttrFlag.OPTIONAL | AttrFlag.TRANSITIVE)) !== info.flags) {
-      const action: Action = info.onError;
+      const action: ErrorHandling = info.onError;
       if (action === "session-reset") {
         return err(
           updateError(
@@ -174,7 +174,7 @@ export function decodeUpdate(body: Reader, ctx: CodecContext): Result<UpdateMess
     const decoded = decodeAttributeValue(typeCode as KnownTypeCode, flags, value, ctx);
     if ("subcode" in decoded) {
       // RFC 7606 §7.5: LOCAL_PREF from an external peer is disregarded, malformed or not.
-      const action: Action =
+      const action: ErrorHandling =
         typeCode === AttrType.LOCAL_PREF && !ctx.ibgp ? "attribute-discard" : info.onError;
       // Data is the erroneous attribute, except where RFC 4271 §6.3 says none (AS_PATH,
       // network field).
@@ -216,8 +216,8 @@ export function decodeUpdate(body: Reader, ctx: CodecContext): Result<UpdateMess
 }
 
 /** The RFC 7606 handling of an UPDATE: the strongest of its problems', or undefined when clean. */
-export function updateAction(u: UpdateMessage): Action | undefined {
-  let a: Action | undefined;
+export function updateAction(u: UpdateMessage): ErrorHandling | undefined {
+  let a: ErrorHandling | undefined;
   for (const p of u.problems ?? []) a = a === undefined ? p.action : strongest(a, p.action);
   return a;
 }

@@ -7,11 +7,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, test } from "node:test";
 import {
-  type Action,
   type BgpError,
   type CodecContext,
   capabilitiesOf,
   decodeMessage,
+  type ErrorHandling,
   encodeMessage,
   endOfRibOf,
   Framer,
@@ -40,7 +40,7 @@ interface Vector {
   };
   expect?: Record<string, unknown>;
   error?: { code: number; subcode: number; data?: string };
-  outcome?: Action;
+  outcome?: ErrorHandling;
   discarded?: number[];
 }
 
