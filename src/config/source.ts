@@ -6,6 +6,7 @@
  */
 import {
   type Document,
+  type ErrorCode,
   isMap,
   isScalar,
   LineCounter,
@@ -37,10 +38,52 @@ export type Loaded =
 // password: positions are computed here instead.
 const yamlOptions = { prettyErrors: false, uniqueKeys: true, maxAliasCount: 1000 } as const;
 
+// The yaml library's messages sometimes quote the offending token, which may be a password.
+// Its fixed messages pass through; any other is replaced by a description of its code.
+const fixedMessages = new Set([
+  "Map keys must be unique",
+  'Missing closing "quote',
+  "Missing closing 'quote",
+  "Nested mappings are not allowed in compact mappings",
+  "Implicit map keys need to be followed by map values",
+  "Implicit keys need to be on a single line",
+  "All mapping items must start at the same column",
+  "All collection items must start at the same column",
+  "Tabs are not allowed as indentation",
+  "Sequence items must not have preceding content on the same line",
+]);
+
+const codeMessages: Readonly<Record<ErrorCode, string>> = {
+  ALIAS_PROPS: "an alias cannot have an anchor or a tag",
+  BAD_ALIAS: "an alias refers to an unknown anchor",
+  BAD_DIRECTIVE: "bad directive",
+  BAD_DQ_ESCAPE: "invalid escape sequence in a double-quoted string",
+  BAD_INDENT: "bad indentation",
+  BAD_PROP_ORDER: "anchor or tag in the wrong place",
+  BAD_SCALAR_START: "a plain value cannot start with this character (quote it)",
+  BLOCK_AS_IMPLICIT_KEY: "a block value cannot be a key",
+  BLOCK_IN_FLOW: "a block value cannot be inside [ ] or { }",
+  DUPLICATE_KEY: "Map keys must be unique",
+  IMPOSSIBLE: "unparseable input",
+  KEY_OVER_1024_CHARS: "a key is longer than 1024 characters",
+  MISSING_CHAR: "a character is missing (closing quote or bracket, comma, colon or space)",
+  MULTILINE_IMPLICIT_KEY: "a key must be on one line",
+  MULTIPLE_ANCHORS: "a node has two anchors",
+  MULTIPLE_DOCS: "several documents where one was expected",
+  MULTIPLE_TAGS: "a node has two tags",
+  NON_STRING_KEY: "keys must be strings",
+  RESOURCE_EXHAUSTION: "too many alias expansions",
+  TAB_AS_INDENT: "Tabs are not allowed as indentation",
+  TAG_RESOLVE_FAILED: "unknown tag",
+  UNEXPECTED_TOKEN: "unexpected content here (check indentation and quoting)",
+  BAD_COLLECTION_TYPE: "a tag does not fit its value",
+};
+
 function yamlIssues(doc: Document, locate: Locate, fallback?: Position): ConfigIssue[] {
   return doc.errors.map((e) => {
     const p = locate(e.pos[0]) ?? fallback;
-    const message = `invalid YAML: ${e.message.split("\n")[0]}`;
+    const first = e.message.split("\n")[0]!;
+    const message = `invalid YAML: ${fixedMessages.has(first) ? first : codeMessages[e.code]}`;
     return p === undefined ? { path: "", message } : { path: "", message, line: p.line, column: p.column };
   });
 }
