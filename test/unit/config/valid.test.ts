@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { IpAddress, Prefix } from "../../../protocol/ip/index.ts";
+import { IpAddress, type IpRange, Prefix } from "../../../protocol/ip/index.ts";
 import { formatCommunity } from "../../../src/config/index.ts";
 import { valid, yaml } from "./helpers.ts";
 
@@ -120,6 +120,16 @@ describe("defaults", () => {
     assert.equal(p.routerId, undefined);
     assert.equal(p.sourceAddress, undefined);
     assert.equal(p.bfdProfile, undefined);
+  });
+  it("pools satisfy the allocator's contract (src/ipam) structurally", () => {
+    type AllocatorPool = {
+      name: string;
+      ranges: readonly IpRange[];
+      autoAssign: boolean;
+      avoidBuggyIps: boolean;
+    };
+    const pools: readonly AllocatorPool[] = config.addressPools;
+    assert.equal(pools[0]?.ranges[0]?.last.toString(), "10.1.255.255");
   });
   it("pool: auto-assign true, avoid-buggy-ips false, one default advertisement", () => {
     const pool = config.addressPools[0]!;
