@@ -8,8 +8,9 @@
  * Not a test: the target (< 10 µs per allocation at 100,000 Services) is checked by reading
  * this output. Deterministic workload (fixed LCG), no I/O besides stdout.
  */
-import { runInNewContext } from "node:vm";
+
 import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { IpAddress, Prefix } from "../protocol/ip/index.ts";
 import { type AllocationRequest, Allocator, type IpamPool, prefixRange } from "../src/ipam/index.ts";
 
