@@ -1,5 +1,5 @@
 import { IpAddress, type Prefix } from "../ip/index.ts";
-import { type AsPathSegment, decodeSegments, encodeSegments } from "./aspath.ts";
+import { type AsPathSegment, decodeSegments, encodeSegments, SegmentType } from "./aspath.ts";
 import type { ExtendedCommunity, LargeCommunity } from "./communities.ts";
 import { Afi, Safi } from "./constants.ts";
 import type { CodecContext } from "./context.ts";
@@ -237,6 +237,18 @@ export function decodeAttributeValue(
           "AS 0 in path",
         );
       }
+      // RFC 5065 §5: confederation segments from outside our confederation (signalbox is
+      // never in one) make the AS_PATH malformed.
+      if (
+        segments.some(
+          (s) => s.type === SegmentType.AS_CONFED_SEQUENCE || s.type === SegmentType.AS_CONFED_SET,
+        )
+      ) {
+        return fault(
+          typeCode === 2 ? UpdateSubcode.MalformedAsPath : UpdateSubcode.OptionalAttributeError,
+          "confederation segment",
+        );
+      }
       return { typeCode, flags, segments };
     }
     case 3: {
@@ -264,6 +276,8 @@ export function decodeAttributeValue(
       if (len !== size + 4)
         return lengthFault(typeCode === 7 ? "AGGREGATOR" : "AS4_AGGREGATOR", len, String(size + 4));
       const asn = size === 4 ? r.u32()! : r.u16()!;
+      // RFC 7607 §2: AS 0 in AGGREGATOR / AS4_AGGREGATOR is malformed (→ attribute discard).
+      if (asn === 0) return fault(UpdateSubcode.OptionalAttributeError, "AS 0 in aggregator");
       return { typeCode, flags, asn, address: new IpAddress(4, r.u32()!) };
     }
     case 8: {

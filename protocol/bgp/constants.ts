@@ -14,13 +14,16 @@ export const MAX_MESSAGE_LENGTH = 4096;
 /** RFC 8654 §4: the largest UPDATE, NOTIFICATION or ROUTE-REFRESH once negotiated. */
 export const MAX_EXTENDED_MESSAGE_LENGTH = 65535;
 
-/** Smallest legal length per type (RFC 4271 §4.2-4.5, RFC 2918 §3). */
+/**
+ * Smallest legal length per type (RFC 4271 §4.2-4.5). A short ROUTE-REFRESH is left to its
+ * decoder: RFC 7313 §5 gives it an error code of its own.
+ */
 export const MIN_LENGTH: Record<MessageTypeCode, number> = {
   1: 29,
   2: 23,
   3: 21,
   4: 19,
-  5: 23,
+  5: 19,
 };
 
 /** Address Family Identifiers (IANA) and SAFIs used here (RFC 4760 §2). */

@@ -34,6 +34,8 @@ export function strongest(a: ErrorHandling, b: ErrorHandling): ErrorHandling {
 export interface UpdateProblem {
   readonly error: BgpError;
   readonly action: ErrorHandling;
+  /** The path attribute concerned, when there is one (the discarded one, for attribute-discard). */
+  readonly typeCode?: number;
 }
 
 export function u16Bytes(v: number): Uint8Array {

@@ -1,6 +1,6 @@
 import { IpAddress } from "../ip/index.ts";
 import { err, ok, type Result } from "../result.ts";
-import { type Capability, decodeCapabilities, encodeCapability } from "./capabilities.ts";
+import { type Capability, CapabilityCode, decodeCapabilities, encodeCapability } from "./capabilities.ts";
 import { BGP_VERSION, HEADER_LENGTH, MessageType } from "./constants.ts";
 import { type BgpError, bgpError, u16Bytes } from "./errors.ts";
 import { writeHeader } from "./header.ts";
@@ -79,6 +79,11 @@ export function decodeOpen(body: Reader): Result<OpenMessage, BgpError> {
     const caps = decodeCapabilities(value);
     if (!caps.ok) return caps;
     parameters.push(caps.value);
+  }
+  // RFC 7607 §2: AS 0 as the peer's AS (in My AS, or in the 4-octet AS capability) is Bad Peer AS.
+  const as4 = parameters.flat().find((c) => c.code === CapabilityCode.FourOctetAs && "asn" in c);
+  if (myAs === 0 || (as4 !== undefined && "asn" in as4 && as4.asn === 0)) {
+    return err(openError(OpenSubcode.BadPeerAs, "AS 0 (RFC 7607)"));
   }
   const open: OpenMessage = { type: "OPEN", version, myAs, holdTime, bgpId, parameters };
   return ok(extendedParameters ? { ...open, extendedParameters } : open);

@@ -19,23 +19,26 @@ export interface RouteRefreshMessage {
 }
 
 export function decodeRouteRefresh(body: Reader, frame: Uint8Array): Result<RouteRefreshMessage, BgpError> {
+  // RFC 7313 §5: a body shorter than its 4 fixed octets, or a BoRR/EoRR body other than 4
+  // octets → ROUTE-REFRESH Message Error / Invalid Message Length, the whole message as data.
+  const invalidLength = () =>
+    err(
+      bgpError(
+        ErrorCode.RouteRefreshMessage,
+        1,
+        `${frame.length - 19}-octet ROUTE-REFRESH body`,
+        frame.slice(),
+      ),
+    );
+  if (body.remaining < 4) return invalidLength();
   const afi = body.u16()!;
   const subtype = body.u8()!;
   const safi = body.u8()!;
-  // RFC 7313 §5: BoRR/EoRR with a body other than 4 octets → ROUTE-REFRESH Message Error /
-  // Invalid Message Length, with the whole message as data.
   if (
     (subtype === RouteRefreshSubtype.BORR || subtype === RouteRefreshSubtype.EORR) &&
     body.remaining !== 0
   ) {
-    return err(
-      bgpError(
-        ErrorCode.RouteRefreshMessage,
-        1,
-        `subtype ${subtype} with a ${4 + body.remaining}-octet body`,
-        frame.slice(),
-      ),
-    );
+    return invalidLength();
   }
   const m: RouteRefreshMessage = { type: "ROUTE-REFRESH", afi, subtype, safi };
   return ok(body.remaining > 0 ? { ...m, rest: body.rest().slice() } : m);

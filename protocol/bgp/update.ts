@@ -79,7 +79,8 @@ export function decodeUpdate(body: Reader, ctx: CodecContext): Result<UpdateMess
   const seen = new Set<number>();
   /** Known attributes dropped as malformed: not reported again as missing. */
   const faulted = new Set<number>();
-  const problem = (action: ErrorHandling, error: BgpError) => problems.push({ action, error });
+  const problem = (action: ErrorHandling, error: BgpError, typeCode?: number) =>
+    problems.push(typeCode === undefined ? { action, error } : { action, error, typeCode });
 
   while (attrsR.remaining > 0) {
     const start = attrsR.offset;
@@ -93,11 +94,7 @@ export function decodeUpdate(body: Reader, ctx: CodecContext): Result<UpdateMess
       // octets for an attribute header) is treat-as-withdraw; the NLRI is located by TPAL.
       problem(
         "treat-as-withdraw",
-        updateError(
-          UpdateSubcode.MalformedAttributeList,
-          "path attribute overruns the attribute list",
-          attrsR.bytes.slice(start, attrsR.end),
-        ),
+        updateError(UpdateSubcode.MalformedAttributeList, "path attribute overruns the attribute list"),
       );
       break;
     }
@@ -112,7 +109,8 @@ export function decodeUpdate(body: Reader, ctx: CodecContext): Result<UpdateMess
       }
       problem(
         "attribute-discard",
-        updateError(UpdateSubcode.MalformedAttributeList, `duplicate attribute ${typeCode}`, raw.slice()),
+        updateError(UpdateSubcode.MalformedAttributeList, `duplicate attribute ${typeCode}`),
+        typeCode,
       );
       continue;
     }
@@ -134,8 +132,13 @@ export function decodeUpdate(body: Reader, ctx: CodecContext): Result<UpdateMess
       continue;
     }
 
-    // RFC 4271 §6.3 / RFC 7606 §3 (c): O and T bits must match the type.
-    if ((flags & (AttrFlag.OPTIONAL | AttrFlag.TRANSITIVE)) !== info.flags) {
+    // RFC 4271 §6.3 / RFC 7606 §3 (c): O and T bits must match the type, and a well-known
+    // attribute has the Partial bit clear (RFC 4271 §4.3).
+    const wellKnown = (info.flags & AttrFlag.OPTIONAL) === 0;
+    if (
+      (flags & (AttrFlag.OPTIONAL | AttrFlag.TRANSITIVE)) !== info.flags ||
+      (wellKnown && (flags & AttrFlag.PARTIAL) !== 0)
+    ) {
       const action: ErrorHandling = info.onError;
       if (action === "session-reset") {
         return err(
@@ -153,29 +156,25 @@ export function decodeUpdate(body: Reader, ctx: CodecContext): Result<UpdateMess
           `${info.name} flags 0x${flags.toString(16)}`,
           raw.slice(),
         ),
+        typeCode,
       );
       faulted.add(typeCode);
       continue;
     }
 
-    // RFC 6793 §3: a NEW speaker discards AS4_PATH / AS4_AGGREGATOR from a NEW speaker.
-    if (ctx.fourOctetAs && (typeCode === AttrType.AS4_PATH || typeCode === AttrType.AS4_AGGREGATOR)) {
-      problem(
-        "attribute-discard",
-        updateError(
-          UpdateSubcode.OptionalAttributeError,
-          `${info.name} from a 4-octet AS speaker`,
-          raw.slice(),
-        ),
-      );
+    const decoded = decodeAttributeValue(typeCode as KnownTypeCode, flags, value, ctx);
+    const disregard = disregarded(typeCode, ctx);
+    if (disregard !== undefined) {
+      // Discarded whether well-formed or not; a malformed one keeps its classification.
+      const e =
+        "subcode" in decoded
+          ? updateError(decoded.subcode, decoded.reason, raw.slice())
+          : updateError(0, `${info.name} disregarded: ${disregard}`, raw.slice());
+      problem("attribute-discard", e, typeCode);
       continue;
     }
-
-    const decoded = decodeAttributeValue(typeCode as KnownTypeCode, flags, value, ctx);
     if ("subcode" in decoded) {
-      // RFC 7606 §7.5: LOCAL_PREF from an external peer is disregarded, malformed or not.
-      const action: ErrorHandling =
-        typeCode === AttrType.LOCAL_PREF && !ctx.ibgp ? "attribute-discard" : info.onError;
+      const action: ErrorHandling = info.onError;
       // Data is the erroneous attribute, except where RFC 4271 §6.3 says none (AS_PATH,
       // network field).
       const noData =
@@ -184,7 +183,7 @@ export function decodeUpdate(body: Reader, ctx: CodecContext): Result<UpdateMess
       const e = updateError(decoded.subcode, decoded.reason, noData ? undefined : raw.slice());
       // RFC 7606 §5.3: an NLRI syntax error in MP_REACH/MP_UNREACH resets the session.
       if (action === "session-reset" || decoded.subcode === UpdateSubcode.InvalidNetworkField) return err(e);
-      problem(action, e);
+      problem(action, e, typeCode);
       faulted.add(typeCode);
       continue;
     }
@@ -197,7 +196,13 @@ export function decodeUpdate(body: Reader, ctx: CodecContext): Result<UpdateMess
   const hasReach =
     nlri.length > 0 || attributes.some((a) => a.typeCode === AttrType.MP_REACH_NLRI && !("unknown" in a));
   if (hasReach) {
-    const required = [AttrType.ORIGIN, AttrType.AS_PATH, ...(nlri.length > 0 ? [AttrType.NEXT_HOP] : [])];
+    // RFC 4271 §5.1.5: LOCAL_PREF is mandatory towards internal peers.
+    const required = [
+      AttrType.ORIGIN,
+      AttrType.AS_PATH,
+      ...(nlri.length > 0 ? [AttrType.NEXT_HOP] : []),
+      ...(ctx.ibgp ? [AttrType.LOCAL_PREF] : []),
+    ];
     for (const t of required) {
       if (!faulted.has(t) && !attributes.some((a) => a.typeCode === t)) {
         problem(
@@ -207,12 +212,41 @@ export function decodeUpdate(body: Reader, ctx: CodecContext): Result<UpdateMess
             `missing ${attributeInfo(t)!.name}`,
             Uint8Array.of(t),
           ),
+          t,
         );
       }
     }
   }
   const m: UpdateMessage = { type: "UPDATE", withdrawn, attributes, nlri };
-  return ok(problems.length > 0 ? { ...m, problems } : m);
+  if (problems.length === 0) return ok(m);
+  const handled = { ...m, problems };
+  // RFC 7606 §5.2: with no reachable NLRI (no NLRI field, no MP_REACH_NLRI) there is nothing
+  // to treat as withdrawn with confidence — the error may hide it — so the session is reset.
+  if (!hasReach && updateAction(handled) !== "attribute-discard") {
+    return err(problems.find((p) => p.action !== "attribute-discard")!.error);
+  }
+  return ok(handled);
+}
+
+/**
+ * Attributes that are well-formed but must be ignored from this peer: LOCAL_PREF from an
+ * external peer (RFC 4271 §5.1.5), ORIGINATOR_ID and CLUSTER_LIST from an external peer
+ * (RFC 4456 §8: route reflection is internal), AS4_PATH / AS4_AGGREGATOR from a speaker that
+ * negotiated 4-octet ASNs (RFC 6793 §3).
+ */
+function disregarded(typeCode: number, ctx: CodecContext): string | undefined {
+  if (
+    !ctx.ibgp &&
+    (typeCode === AttrType.LOCAL_PREF ||
+      typeCode === AttrType.ORIGINATOR_ID ||
+      typeCode === AttrType.CLUSTER_LIST)
+  ) {
+    return "from an external peer";
+  }
+  if (ctx.fourOctetAs && (typeCode === AttrType.AS4_PATH || typeCode === AttrType.AS4_AGGREGATOR)) {
+    return "from a 4-octet AS speaker (RFC 6793 §3)";
+  }
+  return undefined;
 }
 
 /** The RFC 7606 handling of an UPDATE: the strongest of its problems', or undefined when clean. */

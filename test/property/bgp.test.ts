@@ -45,14 +45,14 @@ const prefix6 = fc
   .map(([a, b, c, d, l]) => new Prefix(6, l, a, b, c, d));
 const segments = (asn: fc.Arbitrary<number>) =>
   fc.array(
-    fc.record({ type: fc.integer({ min: 1, max: 4 }), asns: fc.array(asn, { minLength: 1, maxLength: 8 }) }),
+    fc.record({ type: fc.integer({ min: 1, max: 2 }), asns: fc.array(asn, { minLength: 1, maxLength: 8 }) }),
     { maxLength: 3 },
   );
 
 const capability: fc.Arbitrary<Capability> = fc.oneof(
   fc.record({ code: fc.constant(1 as const), afi: u16, safi: fc.integer({ min: 0, max: 255 }) }),
   fc.constantFrom({ code: 2 as const }, { code: 6 as const }, { code: 70 as const }, { code: 128 as const }),
-  fc.record({ code: fc.constant(65 as const), asn: u32 }),
+  fc.record({ code: fc.constant(65 as const), asn: asn4 }),
   fc.record({
     code: fc.constant(64 as const),
     flags: fc.integer({ min: 0, max: 15 }),
@@ -82,7 +82,7 @@ const capability: fc.Arbitrary<Capability> = fc.oneof(
 const open: fc.Arbitrary<Message> = fc.record({
   type: fc.constant("OPEN" as const),
   version: fc.constant(4),
-  myAs: u16,
+  myAs: fc.integer({ min: 1, max: 0xffff }),
   holdTime: u16,
   bgpId: u32.map((w) => new IpAddress(4, w)),
   parameters: fc.array(fc.array(capability, { minLength: 1, maxLength: 5 }), { maxLength: 3 }),

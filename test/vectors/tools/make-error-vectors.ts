@@ -1098,12 +1098,16 @@ function updateVectors(): Vector[] {
     );
     const ag = attr(F_WELL_KNOWN, 7, cat(u32(65001), ip4("192.0.2.9")));
     v.push(
-      flagsTaw(
+      attrErr(
         "upd-flags-aggregator-well-known",
-        R34,
-        "AGGREGATOR (optional transitive) with flags 0x40: §3(c) names treat-as-withdraw for an O/T conflict and RFC 7606 §7.7 mandates nothing else for flags, so it is not attribute discard (D4)",
+        "RFC 4271 §6.3; RFC 7606 §3(c), §7.7",
+        "AGGREGATOR (optional transitive) with flags 0x40 → 3/4; §3(c) uses treat-as-withdraw unless the attribute's own rule differs, and §7.7 makes a malformed AGGREGATOR attribute discard (FRR does the same) (D4)",
+        update(cat(BASE, ag), NLRI),
+        3,
+        4,
         ag,
-        cat(BASE, ag),
+        DISCARD,
+        { discarded: [7] },
       ),
     );
     const op = attr(0x60, 1, [0]);
@@ -1135,10 +1139,10 @@ function updateVectors(): Vector[] {
       attrErr(
         "upd-flags-mp-reach-transitive",
         "RFC 7606 §3(c), §5.3; RFC 4760 §3, §7",
-        "MP_REACH_NLRI with flags 0xc0 (must be optional non-transitive): RFC 7606 §5.3 makes it malformed with AFI/SAFI disable or session reset; we reset with 3/9 Optional Attribute Error (D1)",
+        "MP_REACH_NLRI with flags 0xc0 (must be optional non-transitive): RFC 7606 §5.3 makes it malformed with AFI/SAFI disable or session reset; we reset; the flags conflict itself is 3/4 Attribute Flags Error (RFC 4271 §6.3) (D1)",
         update(cat(mr, ORIGIN(0), AS_PATH(65001))),
         3,
-        9,
+        4,
         mr,
         RESET,
       ),
@@ -1148,10 +1152,10 @@ function updateVectors(): Vector[] {
       attrErr(
         "upd-flags-mp-unreach-well-known",
         "RFC 7606 §3(c), §5.3; RFC 4760 §4, §7",
-        "MP_UNREACH_NLRI with flags 0x40 → malformed per RFC 7606 §5.3; session reset with 3/9 (D1)",
+        "MP_UNREACH_NLRI with flags 0x40 → 3/4 Attribute Flags Error, and session reset because its withdrawals cannot be trusted (D1)",
         update(mu),
         3,
-        9,
+        4,
         mu,
         RESET,
       ),
@@ -1400,24 +1404,22 @@ function updateVectors(): Vector[] {
     );
     const te20 = attr(F_OPT_TRANS, 24, fill(20));
     v.push(
-      lenErr(
+      vec(
         "upd-traffic-engineering-length-20",
-        "RFC 5543 §3; RFC 7606 §7.13",
-        "Traffic Engineering attribute (type 24) of 20 octets, too short for one 36-octet descriptor → 3/5, treat-as-withdraw (D14)",
-        te20,
-        cat(BASE, te20),
-        TAW,
+        "RFC 4271 §5, §9; RFC 7606 §7.13",
+        "Traffic Engineering attribute (type 24) of 20 octets: signalbox does not interpret type 24, so it is an unrecognized optional attribute, kept as bytes and passed on (RFC 7606 §7.13 binds only speakers that implement it) (D14)",
+        update(cat(BASE, te20), NLRI),
+        { expect: { type: "UPDATE", attributes: [1, 2, 3, 24], nlri: [NLRI_TEXT] } },
       ),
     );
     const v6ec = attr(F_OPT_TRANS, 25, fill(19));
     v.push(
-      lenErr(
+      vec(
         "upd-ipv6-ext-communities-length-19",
-        "RFC 5701 §2; RFC 7606 §7.15",
-        "IPv6 Address Specific Extended Community (type 25) with length 19 (not a non-zero multiple of 20) → 3/5, treat-as-withdraw (D14)",
-        v6ec,
-        cat(BASE, v6ec),
-        TAW,
+        "RFC 4271 §5, §9; RFC 7606 §7.15",
+        "IPv6 Address Specific Extended Community (type 25) of 19 octets: signalbox does not interpret type 25, so it is an unrecognized optional attribute, kept as bytes and passed on (D14)",
+        update(cat(BASE, v6ec), NLRI),
+        { expect: { type: "UPDATE", attributes: [1, 2, 3, 25], nlri: [NLRI_TEXT] } },
       ),
     );
     const lc13 = attr(F_OPT_TRANS, 32, cat(u32(65001), u32(1), u32(2), [0]));
