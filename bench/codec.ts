@@ -186,11 +186,12 @@ try {
 function runReference(data: string): Record<string, number> | undefined {
   const refDir = join(import.meta.dirname, "codec-ref");
   if (!existsSync(join(refDir, "main.go"))) return undefined;
-  const go = spawnSync("go", ["version"], { encoding: "utf8" });
-  if (go.status !== 0) return undefined;
+  // Go's Debian-independent install lives in /usr/local/go; it is often not on PATH.
+  const go = ["go", "/usr/local/go/bin/go"].find((g) => spawnSync(g, ["version"]).status === 0);
+  if (go === undefined) return undefined;
   const bin = join(data, "codec-ref");
   try {
-    execFileSync("go", ["build", "-o", bin, "."], {
+    execFileSync(go, ["build", "-o", bin, "."], {
       cwd: refDir,
       stdio: ["ignore", "ignore", "inherit"],
       timeout: 600_000,
