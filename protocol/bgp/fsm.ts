@@ -73,7 +73,7 @@ export interface DownReason {
   readonly subcode?: number;
 }
 
-export type Action =
+export type FsmAction =
   | { readonly type: "connect" }
   | { readonly type: "send"; readonly message: Message }
   | { readonly type: "drop" }
@@ -118,21 +118,21 @@ export interface Fsm {
 
 export interface Step {
   readonly fsm: Fsm;
-  readonly actions: readonly Action[];
+  readonly actions: readonly FsmAction[];
 }
 
 export function newFsm(config: FsmConfig): Fsm {
   return { state: "Idle", config, connectRetryCounter: 0, stopped: true };
 }
 
-const start = (timer: Timer, seconds: number, jitter = false): Action => ({
+const start = (timer: Timer, seconds: number, jitter = false): FsmAction => ({
   type: "startTimer",
   timer,
   seconds,
   jitter,
 });
-const stop = (timer: Timer): Action => ({ type: "stopTimer", timer });
-const send = (message: Message): Action => ({ type: "send", message });
+const stop = (timer: Timer): FsmAction => ({ type: "stopTimer", timer });
+const send = (message: Message): FsmAction => ({ type: "send", message });
 const KEEPALIVE: Message = { type: "KEEPALIVE" };
 
 function notification(e: BgpError): NotificationMessage {
@@ -164,7 +164,7 @@ export function idleHoldFor(config: FsmConfig, failures: number): number {
 function toIdle(
   fsm: Fsm,
   reason: DownReason,
-  opts: { counter: "reset" | "increment" | "keep"; first?: Action[] },
+  opts: { counter: "reset" | "increment" | "keep"; first?: FsmAction[] },
 ): Step {
   const counter =
     opts.counter === "reset"
@@ -172,7 +172,7 @@ function toIdle(
       : opts.counter === "increment"
         ? fsm.connectRetryCounter + 1
         : fsm.connectRetryCounter;
-  const actions: Action[] = [...(opts.first ?? [])];
+  const actions: FsmAction[] = [...(opts.first ?? [])];
   actions.push(
     stop("ConnectRetryTimer"),
     stop("HoldTimer"),
@@ -195,7 +195,7 @@ function toIdle(
 
 /** Starts a session attempt from Idle: connect (Connect) or wait for the peer (Active). */
 function begin(fsm: Fsm): Step {
-  const actions: Action[] = [
+  const actions: FsmAction[] = [
     stop("IdleHoldTimer"),
     start("ConnectRetryTimer", fsm.config.connectRetryTime, true),
   ];
@@ -205,17 +205,22 @@ function begin(fsm: Fsm): Step {
 }
 
 /** TCP is up (either direction): send OPEN, HoldTimer to the large value, OpenSent (§8.2.2). */
-function openSent(fsm: Fsm): Step {
+function openSent(fsm: Fsm, first: FsmAction[] = []): Step {
   return {
     fsm: { ...fsm, state: "OpenSent" },
-    actions: [stop("ConnectRetryTimer"), send(fsm.config.open), start("HoldTimer", fsm.config.openHoldTime)],
+    actions: [
+      ...first,
+      stop("ConnectRetryTimer"),
+      send(fsm.config.open),
+      start("HoldTimer", fsm.config.openHoldTime),
+    ],
   };
 }
 
 const ceaseText = "session stopped";
 
 /** A stop event's NOTIFICATION: the one given, none for a graceful restart, else Cease. */
-function stopNotification(e: Extract<Event, { type: "ManualStop" | "AutomaticStop" }>): Action[] {
+function stopNotification(e: Extract<Event, { type: "ManualStop" | "AutomaticStop" }>): FsmAction[] {
   if (e.notification === "none") return [];
   return [send(e.notification ?? cease(CeaseSubcode.AdministrativeShutdown, ceaseText))];
 }
@@ -258,15 +263,6 @@ const stoppedReason = (e: Extract<Event, { type: "ManualStop" | "AutomaticStop" 
   text: e.type === "ManualStop" ? "stopped by the operator" : "stopped automatically",
 });
 
-/** The RFC 6608 subcode for an unexpected message in the current state. */
-function unexpectedSubcode(state: State): number {
-  return state === "OpenSent"
-    ? FsmSubcode.OpenSent
-    : state === "OpenConfirm"
-      ? FsmSubcode.OpenConfirm
-      : FsmSubcode.Established;
-}
-
 export function step(fsm: Fsm, event: Event): Step {
   const none: Step = { fsm, actions: [] };
   const c = fsm.config;
@@ -281,6 +277,11 @@ export function step(fsm: Fsm, event: Event): Step {
           return fsm.stopped || !c.autoRestart ? none : begin(fsm);
         case "ManualStop":
           return { fsm: { ...fsm, stopped: true }, actions: [stop("IdleHoldTimer")] };
+        case "TcpConnectionConfirmed":
+          // Deviation from §8.2.2, which refuses connections in Idle: a session waiting out its
+          // IdleHoldTimer takes the peer's connection, since refusing only delays recovery.
+          if (fsm.stopped) return none;
+          return openSent({ ...fsm, state: "Idle" }, [stop("IdleHoldTimer")]);
         default:
           // §8.2.2: any other event in Idle changes nothing.
           return none;
@@ -354,7 +355,7 @@ export function step(fsm: Fsm, event: Event): Step {
           if (!valid.ok) return sentError(fsm, valid.error);
           const negotiated = negotiate(c.open, event.open, c.expect.localAs);
           const k = keepaliveInterval(c, negotiated.holdTime);
-          const actions: Action[] = [stop("ConnectRetryTimer"), send(KEEPALIVE)];
+          const actions: FsmAction[] = [stop("ConnectRetryTimer"), send(KEEPALIVE)];
           if (negotiated.holdTime > 0) {
             actions.push(start("KeepaliveTimer", k, true), start("HoldTimer", negotiated.holdTime));
           } else {
@@ -417,7 +418,7 @@ export function step(fsm: Fsm, event: Event): Step {
           );
         case "KeepAliveMsg": {
           const n = fsm.negotiated!;
-          const actions: Action[] = [];
+          const actions: FsmAction[] = [];
           if (n.holdTime > 0) actions.push(start("HoldTimer", n.holdTime));
           actions.push(start("StableTimer", c.stableTime), { type: "established", negotiated: n });
           return { fsm: { ...fsm, state: "Established" }, actions };
@@ -446,7 +447,7 @@ export function step(fsm: Fsm, event: Event): Step {
         case "UpdateSent": {
           const k = keepaliveInterval(c, fsm.negotiated!.holdTime);
           if (k === 0) return none;
-          const actions: Action[] = event.type === "KeepaliveTimer_Expires" ? [send(KEEPALIVE)] : [];
+          const actions: FsmAction[] = event.type === "KeepaliveTimer_Expires" ? [send(KEEPALIVE)] : [];
           actions.push(start("KeepaliveTimer", k, true));
           return { fsm, actions };
         }
@@ -464,12 +465,12 @@ export function step(fsm: Fsm, event: Event): Step {
             actions: fsm.negotiated!.holdTime > 0 ? [start("HoldTimer", fsm.negotiated!.holdTime)] : [],
           };
         case "UpdateMsg": {
-          const actions: Action[] = [{ type: "receivedUpdate", update: event.update }];
+          const actions: FsmAction[] = [{ type: "receivedUpdate", update: event.update }];
           if (fsm.negotiated!.holdTime > 0) actions.unshift(start("HoldTimer", fsm.negotiated!.holdTime));
           return { fsm, actions };
         }
         case "RouteRefreshMsg": {
-          const actions: Action[] = [{ type: "routeRefresh", request: event.request }];
+          const actions: FsmAction[] = [{ type: "routeRefresh", request: event.request }];
           if (fsm.negotiated!.holdTime > 0) actions.unshift(start("HoldTimer", fsm.negotiated!.holdTime));
           return { fsm, actions };
         }

@@ -1,0 +1,875 @@
+/**
+ * One BGP session to one peer: binds the RFC 4271 FSM (protocol/bgp/fsm.ts) to TCP sockets,
+ * a clock and the Adj-RIB-Out. Owns at most two connections at once — the usual one, and a
+ * second while a connection collision (RFC 4271 §6.8) is being resolved.
+ *
+ * What it does with routes: keeps the desired set; once Established, sends all of it packed
+ * into the fewest UPDATEs, then End-of-RIB for each family (RFC 4724 §2); afterwards sends only
+ * the difference when the desired set changes. Received routes are counted, never kept
+ * (signalbox only originates), with a max-prefix guard (RFC 4486 Cease/1).
+ */
+import { type Socket, connect as tcpConnect } from "node:net";
+import {
+  Afi,
+  type BgpError,
+  type Capability,
+  CeaseSubcode,
+  type CodecContext,
+  cease,
+  collisionWinner,
+  DEFAULT_CONTEXT,
+  type DownReason,
+  decodeMessage,
+  describeNotification,
+  type Event,
+  encodeMessage,
+  endOfRib,
+  endOfRibOf,
+  Framer,
+  type Fsm,
+  type FsmAction,
+  mpReachOf,
+  mpUnreachOf,
+  type Negotiated,
+  type NotificationMessage,
+  newFsm,
+  type OpenMessage,
+  openMyAs,
+  packAnnouncements,
+  packWithdrawals,
+  RouteRefreshSubtype,
+  Safi,
+  shutdownCommunicationOf,
+  step,
+  type Timer,
+  type UpdateMessage,
+  updateAction,
+} from "../../../protocol/bgp/index.ts";
+import type { IpAddress, Prefix } from "../../../protocol/ip/index.ts";
+import { IpAddress as Ip } from "../../../protocol/ip/index.ts";
+import { AdjRibOut } from "./adj-rib-out.ts";
+import { type Clock, jittered, type Random, systemClock } from "./clock.ts";
+import { attributeKey, originatedAttributes, prefixKey, type Route } from "./route.ts";
+
+export interface SessionConfig {
+  readonly peerAddress: IpAddress;
+  readonly peerPort: number;
+  readonly peerAs: number;
+  readonly localAs: number;
+  readonly routerId: IpAddress;
+  readonly sourceAddress?: IpAddress;
+  /** Seconds; 0 or ≥ 3 (RFC 4271 §4.2). */
+  readonly holdTime: number;
+  readonly keepaliveTime?: number;
+  readonly connectRetryTime: number;
+  readonly passive: boolean;
+  /** Advertise graceful restart (RFC 4724) with this Restart Time; undefined: not at all. */
+  readonly gracefulRestart?: { readonly restartTime: number; readonly restarting: boolean };
+  /** Received prefixes above this reset the session with Cease/1 (RFC 4486). */
+  readonly maxPrefixes: number;
+  /** Advertise RFC 8654 extended messages. */
+  readonly extendedMessage: boolean;
+  /** IPv6 next hop for IPv6 routes on an IPv4 session (none: such routes are not sent). */
+  readonly nextHopV6?: IpAddress;
+  /** IPv4 next hop for IPv4 routes on an IPv6 session. */
+  readonly nextHopV4?: IpAddress;
+}
+
+/** Everything the session reports, for status, metrics and logs. */
+export type SessionEvent =
+  | { readonly type: "state"; readonly from: string; readonly to: string; readonly reason?: DownReason }
+  | { readonly type: "established"; readonly negotiated: Negotiated }
+  | { readonly type: "down"; readonly reason: DownReason; readonly wasEstablished: boolean }
+  | {
+      readonly type: "notificationReceived";
+      readonly code: number;
+      readonly subcode: number;
+      readonly text: string;
+    }
+  | {
+      readonly type: "notificationSent";
+      readonly code: number;
+      readonly subcode: number;
+      readonly text: string;
+    }
+  | { readonly type: "updateProblem"; readonly action: string; readonly reason: string }
+  | { readonly type: "connectionRejected"; readonly reason: string };
+
+export interface SessionDeps {
+  readonly clock?: Clock;
+  readonly random?: Random;
+  /** Opens the TCP connection; replaced in tests and, later, by the native door (MD5, TTL). */
+  readonly connect?: (c: SessionConfig) => Socket;
+  readonly onEvent?: (e: SessionEvent) => void;
+}
+
+export interface MessageCounters {
+  open: number;
+  update: number;
+  notification: number;
+  keepalive: number;
+  routeRefresh: number;
+}
+
+export interface SessionStatus {
+  readonly peerAddress: string;
+  readonly peerPort: number;
+  readonly localAs: number;
+  readonly peerAs: number;
+  readonly routerId: string;
+  readonly state: string;
+  readonly establishedSince?: string;
+  readonly uptimeSeconds?: number;
+  readonly holdTime?: number;
+  readonly keepaliveTime?: number;
+  readonly capabilities?: {
+    readonly fourOctetAs: boolean;
+    readonly extendedMessage: boolean;
+    readonly routeRefresh: boolean;
+    readonly enhancedRouteRefresh: boolean;
+    readonly families: readonly string[];
+    readonly peerGracefulRestart?: { readonly restartTime: number; readonly restarting: boolean };
+  };
+  readonly prefixes: {
+    readonly advertised: { ipv4: number; ipv6: number };
+    readonly received: number;
+    readonly desired: number;
+  };
+  readonly messages: { readonly sent: MessageCounters; readonly received: MessageCounters };
+  readonly flaps: number;
+  /** The TCP connection in use, and which side opened it. */
+  readonly connection?: {
+    readonly local: string;
+    readonly remote: string;
+    readonly initiatedBy: "us" | "peer";
+  };
+  readonly lastError?: DownReason & { readonly at: string; readonly description?: string };
+  /** Routes that could not be sent on this session, and why (e.g. no IPv6 next hop). */
+  readonly unsendable?: { readonly count: number; readonly reason: string };
+}
+
+const counters = (): MessageCounters => ({
+  open: 0,
+  update: 0,
+  notification: 0,
+  keepalive: 0,
+  routeRefresh: 0,
+});
+
+/** The OPEN we send: MP for both unicast families, route refresh, 4-octet AS, and options. */
+export function localOpen(c: SessionConfig): OpenMessage {
+  const caps: Capability[] = [
+    { code: 1, afi: Afi.IPV4, safi: Safi.UNICAST },
+    { code: 1, afi: Afi.IPV6, safi: Safi.UNICAST },
+    { code: 2 },
+    { code: 70 },
+    { code: 65, asn: c.localAs },
+  ];
+  if (c.extendedMessage) caps.push({ code: 6 });
+  if (c.gracefulRestart !== undefined) {
+    // RFC 4724 §3: R after a restart; F per family because the node keeps forwarding while
+    // the speaker restarts (kube-proxy and the CNI do the forwarding).
+    caps.push({
+      code: 64,
+      flags: c.gracefulRestart.restarting ? 0x8 : 0,
+      restartTime: Math.min(c.gracefulRestart.restartTime, 4095),
+      families: [
+        { afi: Afi.IPV4, safi: Safi.UNICAST, flags: 0x80 },
+        { afi: Afi.IPV6, safi: Safi.UNICAST, flags: 0x80 },
+      ],
+    });
+  }
+  return {
+    type: "OPEN",
+    version: 4,
+    myAs: openMyAs(c.localAs),
+    holdTime: c.holdTime,
+    bgpId: c.routerId,
+    parameters: [caps],
+  };
+}
+
+interface Connection {
+  fsm: Fsm;
+  socket: Socket | undefined;
+  framer: Framer;
+  ctx: CodecContext;
+  readonly timers: Map<Timer, unknown>;
+  /** Who opened this connection: decides collisions (RFC 4271 §6.8). */
+  initiatedBy: "us" | "peer";
+  /** The peer's OPEN, once received (collision resolution needs its BGP Identifier). */
+  peerOpen?: OpenMessage;
+  /** The session's main connection restarts itself; a colliding second one never does. */
+  primary: boolean;
+  /** Local address of the socket, for next hops. */
+  localAddress?: IpAddress;
+}
+
+export class BgpSession {
+  readonly config: SessionConfig;
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly connectFn: (c: SessionConfig) => Socket;
+  private readonly onEvent: (e: SessionEvent) => void;
+  private readonly open: OpenMessage;
+  private conn: Connection;
+  private second: Connection | undefined;
+  private desired: Route[] = [];
+  private readonly ribOut = new AdjRibOut();
+  private flushScheduled = false;
+  private establishedAt: number | undefined;
+  private establishedWall: number | undefined;
+  private readonly received = new Set<string>();
+  private flaps = 0;
+  private lastError: (DownReason & { at: string; description?: string }) | undefined;
+  private unsendable: { count: number; reason: string } | undefined;
+  private readonly sent = counters();
+  private readonly recv = counters();
+
+  constructor(config: SessionConfig, deps: SessionDeps = {}) {
+    this.config = config;
+    this.clock = deps.clock ?? systemClock;
+    this.random = deps.random ?? Math.random;
+    this.connectFn = deps.connect ?? defaultConnect;
+    this.onEvent = deps.onEvent ?? (() => {});
+    this.open = localOpen(config);
+    this.conn = this.newConnection(true, config.passive);
+  }
+
+  private fsmConfig(passive: boolean, primary: boolean) {
+    const c = this.config;
+    return {
+      open: this.open,
+      expect: { localAs: c.localAs, peerAs: c.peerAs, localBgpId: c.routerId },
+      passive,
+      connectRetryTime: c.connectRetryTime,
+      ...(c.keepaliveTime !== undefined ? { keepaliveTime: c.keepaliveTime } : {}),
+      openHoldTime: 240,
+      idleHoldTime: 1,
+      maxIdleHoldTime: 120,
+      stableTime: 60,
+      autoRestart: primary,
+    };
+  }
+
+  private newConnection(primary: boolean, passive: boolean): Connection {
+    return {
+      fsm: newFsm(this.fsmConfig(passive, primary)),
+      socket: undefined,
+      framer: new Framer(),
+      ctx: DEFAULT_CONTEXT,
+      timers: new Map(),
+      initiatedBy: "us",
+      primary,
+    };
+  }
+
+  get state(): string {
+    return this.conn.fsm.state;
+  }
+
+  get established(): boolean {
+    return this.conn.fsm.state === "Established";
+  }
+
+  start(): void {
+    this.feed(this.conn, { type: "ManualStart" });
+  }
+
+  /**
+   * Stops the session. "notify" sends Cease/Administrative Shutdown with `text` as the RFC 9003
+   * shutdown communication; "graceful" closes TCP without a NOTIFICATION when the peer
+   * negotiated graceful restart (RFC 4724 §4), so it keeps our routes while we restart.
+   * Resolves once the connection is closed (bounded by `timeoutMs`).
+   */
+  stop(opts: { mode?: "notify" | "graceful"; text?: string; timeoutMs?: number } = {}): Promise<void> {
+    const graceful = opts.mode === "graceful" && this.conn.fsm.negotiated?.peerGracefulRestart !== undefined;
+    const notification: NotificationMessage | "none" = graceful
+      ? "none"
+      : cease(CeaseSubcode.AdministrativeShutdown, opts.text ?? "signalbox speaker shutting down");
+    const done = new Promise<void>((resolve) => {
+      const sockets = [this.conn.socket, this.second?.socket].filter(
+        (s): s is Socket => s !== undefined && !s.destroyed,
+      );
+      if (sockets.length === 0) return resolve();
+      let left = sockets.length;
+      const timer = this.clock.setTimer(opts.timeoutMs ?? 2000, () => {
+        for (const s of sockets) s.destroy();
+        resolve();
+      });
+      for (const s of sockets) {
+        s.once("close", () => {
+          if (--left === 0) {
+            this.clock.clearTimer(timer);
+            resolve();
+          }
+        });
+      }
+    });
+    if (this.second) this.feed(this.second, { type: "ManualStop", notification });
+    this.feed(this.conn, { type: "ManualStop", notification });
+    return done;
+  }
+
+  /** Sets the routes this session should advertise; the difference goes out on the next tick. */
+  setRoutes(routes: readonly Route[]): void {
+    this.desired = [...routes];
+    this.scheduleFlush();
+  }
+
+  /**
+   * Takes a connection the peer opened to our listener (RFC 4271 §8: TcpConnectionConfirmed).
+   * Resolves collisions with the connection we may have opened ourselves (§6.8).
+   */
+  accept(socket: Socket): void {
+    const primary = this.conn;
+    const s = primary.fsm.state;
+    if (s === "Idle" && primary.fsm.stopped) {
+      this.reject(socket, "session administratively stopped");
+      return;
+    }
+    if (s === "Established") {
+      // RFC 4724 §4.2: a new connection from a peer that negotiated graceful restart means
+      // it restarted; the old session is gone. Otherwise the new one loses (§6.8).
+      if (primary.fsm.negotiated?.peerGracefulRestart !== undefined) {
+        this.feed(primary, { type: "TcpConnectionFails" });
+        this.adopt(this.conn, socket);
+        return;
+      }
+      this.reject(socket, "collision with an Established session");
+      return;
+    }
+    if (primary.socket === undefined) {
+      // Idle (waiting to restart) or Active: nothing of ours is in flight; take theirs.
+      this.adopt(primary, socket);
+      return;
+    }
+    // Our own connection is in flight (Connect) or open (OpenSent, OpenConfirm): run theirs
+    // beside it until an OPEN decides which one stays (RFC 4271 §6.8).
+    if (this.second !== undefined) {
+      this.reject(socket, "a colliding connection is already being resolved");
+      return;
+    }
+    const second = this.newConnection(false, true);
+    this.second = second;
+    this.feed(second, { type: "ManualStart" });
+    this.adopt(second, socket);
+  }
+
+  private adopt(conn: Connection, socket: Socket): void {
+    conn.initiatedBy = "peer";
+    conn.framer = new Framer();
+    conn.ctx = DEFAULT_CONTEXT;
+    this.bindSocket(conn, socket);
+    this.feed(conn, { type: "TcpConnectionConfirmed" });
+  }
+
+  private reject(socket: Socket, reason: string): void {
+    this.onEvent({ type: "connectionRejected", reason });
+    const n = cease(CeaseSubcode.ConnectionCollisionResolution);
+    socket.end(encodeMessage(n, DEFAULT_CONTEXT));
+    this.clock.setTimer(1000, () => socket.destroy());
+  }
+
+  // --- the FSM loop -------------------------------------------------------------------
+
+  private feed(conn: Connection, event: Event): void {
+    const before = conn.fsm.state;
+    const result = step(conn.fsm, event);
+    conn.fsm = result.fsm;
+    if (conn.primary && before !== conn.fsm.state) {
+      this.onEvent({
+        type: "state",
+        from: before,
+        to: conn.fsm.state,
+        ...(conn.fsm.lastDown ? { reason: conn.fsm.lastDown } : {}),
+      });
+    }
+    for (const a of result.actions) this.perform(conn, a);
+    // A colliding connection that lost (or failed) is forgotten once Idle.
+    if (!conn.primary && conn.fsm.state === "Idle" && this.second === conn) this.second = undefined;
+  }
+
+  private perform(conn: Connection, a: FsmAction): void {
+    switch (a.type) {
+      case "connect":
+        this.openConnection(conn);
+        return;
+      case "send":
+        this.send(conn, [encodeMessage(a.message, conn.ctx)], a.message.type);
+        if (a.message.type === "NOTIFICATION") {
+          this.onEvent({
+            type: "notificationSent",
+            code: a.message.code,
+            subcode: a.message.subcode,
+            text: describeNotification(a.message.code, a.message.subcode),
+          });
+        }
+        return;
+      case "drop":
+        this.dropSocket(conn);
+        return;
+      case "startTimer":
+        this.startTimer(conn, a.timer, a.jitter ? jittered(a.seconds, this.random) : a.seconds);
+        return;
+      case "stopTimer": {
+        const h = conn.timers.get(a.timer);
+        if (h !== undefined) this.clock.clearTimer(h);
+        conn.timers.delete(a.timer);
+        return;
+      }
+      case "established":
+        this.onEstablished(conn, a.negotiated);
+        return;
+      case "down":
+        this.onDown(conn, a.reason, a.wasEstablished);
+        return;
+      case "receivedUpdate":
+        this.onUpdate(conn, a.update);
+        return;
+      case "routeRefresh":
+        this.onRouteRefresh(conn, a.request.afi, a.request.safi, a.request.subtype);
+        return;
+    }
+  }
+
+  private startTimer(conn: Connection, timer: Timer, seconds: number): void {
+    const old = conn.timers.get(timer);
+    if (old !== undefined) this.clock.clearTimer(old);
+    const event = `${timer}_Expires` as Event["type"];
+    conn.timers.set(
+      timer,
+      this.clock.setTimer(seconds * 1000, () => {
+        conn.timers.delete(timer);
+        this.feed(conn, { type: event } as Event);
+      }),
+    );
+  }
+
+  private openConnection(conn: Connection): void {
+    conn.initiatedBy = "us";
+    conn.framer = new Framer();
+    conn.ctx = DEFAULT_CONTEXT;
+    let socket: Socket;
+    try {
+      socket = this.connectFn(this.config);
+    } catch {
+      queueMicrotask(() => this.feed(conn, { type: "TcpConnectionFails" }));
+      return;
+    }
+    this.bindSocket(conn, socket, () => this.feed(conn, { type: "Tcp_CR_Acked" }));
+  }
+
+  private bindSocket(conn: Connection, socket: Socket, onConnect?: () => void): void {
+    conn.socket = socket;
+    socket.setNoDelay(true);
+    const setLocal = () => {
+      conn.localAddress = socket.localAddress
+        ? Ip.parse(socket.localAddress.replace(/^::ffff:(?=\d+\.)/, ""))
+        : undefined;
+    };
+    if (onConnect) {
+      socket.once("connect", () => {
+        if (conn.socket !== socket) return;
+        setLocal();
+        onConnect();
+      });
+    } else {
+      setLocal();
+    }
+    socket.on("data", (chunk: Buffer) => {
+      if (conn.socket === socket) this.onData(conn, chunk);
+    });
+    socket.on("error", () => {
+      // 'close' follows and reports the failure.
+    });
+    socket.on("close", () => {
+      if (conn.socket !== socket) return;
+      conn.socket = undefined;
+      this.feed(conn, { type: "TcpConnectionFails" });
+    });
+  }
+
+  private dropSocket(conn: Connection): void {
+    const s = conn.socket;
+    if (s === undefined) return;
+    conn.socket = undefined;
+    // end() flushes what was written (a NOTIFICATION) before the FIN; destroy soon after.
+    s.end();
+    this.clock.setTimer(1000, () => s.destroy());
+  }
+
+  private send(conn: Connection, messages: Uint8Array[], kind: string): void {
+    const s = conn.socket;
+    if (s === undefined || s.destroyed || messages.length === 0) return;
+    const c = this.sent;
+    const n = messages.length;
+    if (kind === "OPEN") c.open += n;
+    else if (kind === "UPDATE") c.update += n;
+    else if (kind === "NOTIFICATION") c.notification += n;
+    else if (kind === "KEEPALIVE") c.keepalive += n;
+    else if (kind === "ROUTE-REFRESH") c.routeRefresh += n;
+    // One write for a whole batch: far fewer syscalls when a table goes out.
+    s.write(messages.length === 1 ? messages[0]! : Buffer.concat(messages));
+  }
+
+  private onData(conn: Connection, chunk: Buffer): void {
+    const { frames, error } = conn.framer.push(chunk);
+    for (const f of frames) {
+      if (conn.socket === undefined) return;
+      this.onFrame(conn, f);
+    }
+    if (error !== undefined && conn.socket !== undefined) this.feed(conn, { type: "BGPHeaderErr", error });
+  }
+
+  private onFrame(conn: Connection, frame: Uint8Array): void {
+    const r = decodeMessage(frame, conn.ctx);
+    if (!r.ok) {
+      this.feed(conn, errorEvent(r.error));
+      return;
+    }
+    const m = r.value;
+    const c = this.recv;
+    switch (m.type) {
+      case "OPEN":
+        c.open++;
+        this.onOpen(conn, m);
+        return;
+      case "KEEPALIVE":
+        c.keepalive++;
+        this.feed(conn, { type: "KeepAliveMsg" });
+        return;
+      case "UPDATE":
+        c.update++;
+        this.feed(conn, { type: "UpdateMsg", update: m });
+        return;
+      case "NOTIFICATION": {
+        c.notification++;
+        const text = shutdownCommunicationOf(m);
+        this.onEvent({
+          type: "notificationReceived",
+          code: m.code,
+          subcode: m.subcode,
+          text: `${describeNotification(m.code, m.subcode)}${text ? `: "${text}"` : ""}`,
+        });
+        // RFC 4271 §8.1.2 event 24: a version error in reply to our OPEN.
+        const versionError = m.code === 2 && m.subcode === 1;
+        this.feed(
+          conn,
+          versionError ? { type: "NotifMsgVerErr", notification: m } : { type: "NotifMsg", notification: m },
+        );
+        return;
+      }
+      case "ROUTE-REFRESH":
+        c.routeRefresh++;
+        this.feed(conn, { type: "RouteRefreshMsg", request: m });
+        return;
+    }
+  }
+
+  private onOpen(conn: Connection, open: OpenMessage): void {
+    conn.peerOpen = open;
+    const other = conn === this.conn ? this.second : this.conn;
+    // RFC 4271 §6.8: on OPEN, a collision with another connection in OpenSent/OpenConfirm
+    // whose peer identifier is known (or ours, in OpenConfirm) is resolved now.
+    if (other !== undefined && (other.fsm.state === "OpenConfirm" || other.fsm.state === "OpenSent")) {
+      const winner = collisionWinner(
+        { bgpId: this.config.routerId.w0, as: this.config.localAs },
+        { bgpId: open.bgpId.w0, as: open.myAs },
+      );
+      const survivor =
+        [conn, other].find((x) => x.initiatedBy === (winner === "ours" ? "us" : "peer")) ?? conn;
+      const loser = survivor === conn ? other : conn;
+      // The loser sends Cease/Connection Collision Resolution and is forgotten: it must not
+      // count as a flap or restart itself.
+      loser.primary = false;
+      loser.fsm = { ...loser.fsm, config: { ...loser.fsm.config, autoRestart: false } };
+      this.feed(loser, { type: "OpenCollisionDump" });
+      if (survivor !== this.conn) this.promote(survivor);
+      else this.second = undefined;
+      if (loser === conn) return;
+    } else if (conn !== this.conn) {
+      // The peer's connection got its OPEN while ours never got that far: keep theirs.
+      const old = this.conn;
+      if (old.socket !== undefined) {
+        old.socket.removeAllListeners();
+        old.socket.destroy();
+        old.socket = undefined;
+      }
+      this.promote(conn);
+    }
+    this.feed(conn, { type: "BGPOpen", open });
+    if (conn.fsm.state === "OpenConfirm" && conn.fsm.negotiated) {
+      const n = conn.fsm.negotiated;
+      conn.ctx = { fourOctetAs: n.fourOctetAs, extendedMessage: n.extendedMessage, ibgp: n.ibgp };
+      conn.framer.extendedMessage = n.extendedMessage;
+    }
+  }
+
+  /** Makes a surviving second connection the session's main one. */
+  private promote(conn: Connection): void {
+    if (conn === this.conn) {
+      this.second = undefined;
+      return;
+    }
+    const old = this.conn;
+    for (const h of old.timers.values()) this.clock.clearTimer(h);
+    old.timers.clear();
+    conn.primary = true;
+    conn.fsm = { ...conn.fsm, config: this.fsmConfig(this.config.passive, true) };
+    this.conn = conn;
+    this.second = undefined;
+  }
+
+  private onEstablished(conn: Connection, n: Negotiated): void {
+    this.establishedAt = this.clock.now();
+    this.establishedWall = this.clock.wallNow();
+    this.received.clear();
+    this.onEvent({ type: "established", negotiated: n });
+    this.ribOut.replace([]);
+    this.flush(conn, true);
+  }
+
+  private onDown(conn: Connection, reason: DownReason, wasEstablished: boolean): void {
+    if (!conn.primary) return;
+    if (wasEstablished) this.flaps++;
+    this.establishedAt = undefined;
+    this.establishedWall = undefined;
+    this.ribOut.replace([]);
+    this.received.clear();
+    const description =
+      reason.code !== undefined ? describeNotification(reason.code, reason.subcode ?? 0) : undefined;
+    this.lastError = {
+      ...reason,
+      at: new Date(this.clock.wallNow()).toISOString(),
+      ...(description ? { description } : {}),
+    };
+    this.onEvent({ type: "down", reason, wasEstablished });
+    for (const h of conn.timers.values()) this.clock.clearTimer(h);
+    // Keep only the IdleHoldTimer the FSM just armed (it comes after "down" in the actions).
+    conn.timers.clear();
+  }
+
+  private onUpdate(conn: Connection, u: UpdateMessage): void {
+    const action = updateAction(u);
+    if (action !== undefined) {
+      for (const p of u.problems ?? [])
+        this.onEvent({ type: "updateProblem", action: p.action, reason: p.error.reason });
+    }
+    if (endOfRibOf(u) !== undefined) return;
+    const reach = mpReachOf(u);
+    const unreach = mpUnreachOf(u);
+    const withdrawn = [...u.withdrawn, ...(unreach?.withdrawn ?? [])];
+    const announced = [...u.nlri, ...(reach?.nlri ?? [])];
+    for (const p of withdrawn) this.received.delete(prefixKey(p));
+    if (action === "treat-as-withdraw") {
+      for (const p of announced) this.received.delete(prefixKey(p));
+      return;
+    }
+    for (const p of announced) {
+      this.received.add(prefixKey(p));
+      if (this.received.size > this.config.maxPrefixes) {
+        // RFC 4486 §4: Cease / Maximum Number of Prefixes Reached, data AFI, SAFI, limit.
+        const data = new Uint8Array(7);
+        const v = new DataView(data.buffer);
+        v.setUint16(0, p.family === 4 ? Afi.IPV4 : Afi.IPV6);
+        data[2] = Safi.UNICAST;
+        v.setUint32(3, this.config.maxPrefixes);
+        this.feed(conn, {
+          type: "AutomaticStop",
+          notification: {
+            type: "NOTIFICATION",
+            code: 6,
+            subcode: CeaseSubcode.MaximumNumberOfPrefixesReached,
+            data,
+          },
+        });
+        return;
+      }
+    }
+  }
+
+  private onRouteRefresh(conn: Connection, afi: number, safi: number, subtype: number): void {
+    // RFC 7313 §5: only subtype 0 is a request; others are ignored here.
+    if (subtype !== RouteRefreshSubtype.REQUEST || safi !== Safi.UNICAST) return;
+    const family = afi === Afi.IPV4 ? 4 : afi === Afi.IPV6 ? 6 : undefined;
+    const n = conn.fsm.negotiated;
+    if (family === undefined || n === undefined || !n.families.some((f) => f.afi === afi && f.safi === safi))
+      return;
+    // RFC 2918 §4: re-advertise the Adj-RIB-Out; RFC 7313 §4 brackets it with BoRR/EoRR.
+    const routes = this.ribOut.all().filter((r) => r.prefix.family === family);
+    const msgs: Uint8Array[] = [];
+    const enhanced = n.enhancedRouteRefresh;
+    if (enhanced)
+      msgs.push(
+        encodeMessage({ type: "ROUTE-REFRESH", afi, subtype: RouteRefreshSubtype.BORR, safi }, conn.ctx),
+      );
+    msgs.push(...this.encodeAnnouncements(conn, routes));
+    if (enhanced)
+      msgs.push(
+        encodeMessage({ type: "ROUTE-REFRESH", afi, subtype: RouteRefreshSubtype.EORR, safi }, conn.ctx),
+      );
+    this.send(conn, msgs, "UPDATE");
+    this.feed(conn, { type: "UpdateSent" });
+  }
+
+  // --- sending routes -------------------------------------------------------------------
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // Coalesce every change made in this turn of the event loop into one batch.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (this.established) this.flush(this.conn, false);
+    });
+  }
+
+  /** Sends the difference between the Adj-RIB-Out and the desired routes (all of them at start). */
+  private flush(conn: Connection, initial: boolean): void {
+    const n = conn.fsm.negotiated;
+    if (n === undefined) return;
+    const sendable = this.desired.filter((r) =>
+      n.families.some((f) => f.afi === (r.prefix.family === 4 ? 1 : 2)),
+    );
+    const { announce, withdraw } = this.ribOut.replace(sendable);
+    const msgs: Uint8Array[] = [];
+    for (const family of [4, 6] as const) {
+      const w = withdraw.filter((p) => p.family === family);
+      if (w.length > 0) msgs.push(...packWithdrawals(family, w, conn.ctx));
+    }
+    msgs.push(...this.encodeAnnouncements(conn, announce));
+    if (initial) {
+      // RFC 4724 §2: End-of-RIB for each family after the initial table.
+      for (const f of n.families) msgs.push(endOfRib(f.afi, f.safi));
+    }
+    if (msgs.length === 0) return;
+    this.send(conn, msgs, "UPDATE");
+    this.feed(conn, { type: "UpdateSent" });
+  }
+
+  private encodeAnnouncements(conn: Connection, routes: readonly Route[]): Uint8Array[] {
+    const n = conn.fsm.negotiated!;
+    const groups = new Map<string, Route[]>();
+    for (const r of routes) {
+      const k = attributeKey(r);
+      const g = groups.get(k);
+      if (g) g.push(r);
+      else groups.set(k, [r]);
+    }
+    const out: Uint8Array[] = [];
+    let skipped = 0;
+    for (const g of groups.values()) {
+      const first = g[0]!;
+      const family = first.prefix.family;
+      const nextHop = this.nextHop(conn, family);
+      if (nextHop === undefined) {
+        skipped += g.length;
+        continue;
+      }
+      const attributes = originatedAttributes(first, {
+        localAs: this.config.localAs,
+        ibgp: n.ibgp,
+        fourOctetAs: n.fourOctetAs,
+      });
+      out.push(
+        ...packAnnouncements(
+          { family, attributes, nextHops: [nextHop], prefixes: g.map((r) => r.prefix) },
+          conn.ctx,
+        ),
+      );
+    }
+    this.unsendable =
+      skipped > 0
+        ? { count: skipped, reason: "no next hop of the route's family on this session (set next-hop-v4/v6)" }
+        : undefined;
+    return out;
+  }
+
+  /** RFC 4271 §5.1.3: our address on the session; for the other family, a configured one. */
+  private nextHop(conn: Connection, family: 4 | 6): IpAddress | undefined {
+    const local = conn.localAddress;
+    if (local !== undefined && local.family === family) return local;
+    return family === 6 ? this.config.nextHopV6 : this.config.nextHopV4;
+  }
+
+  status(): SessionStatus {
+    const n = this.conn.fsm.negotiated;
+    const established = this.established && this.establishedAt !== undefined;
+    return {
+      peerAddress: this.config.peerAddress.toString(),
+      peerPort: this.config.peerPort,
+      localAs: this.config.localAs,
+      peerAs: this.config.peerAs,
+      routerId: this.config.routerId.toString(),
+      state: this.conn.fsm.state,
+      ...(established
+        ? {
+            establishedSince: new Date(this.establishedWall!).toISOString(),
+            uptimeSeconds: Math.floor((this.clock.now() - this.establishedAt!) / 1000),
+          }
+        : {}),
+      ...(n && established
+        ? {
+            holdTime: n.holdTime,
+            keepaliveTime: n.holdTime === 0 ? 0 : Math.max(1, Math.floor(n.holdTime / 3)),
+            capabilities: {
+              fourOctetAs: n.fourOctetAs,
+              extendedMessage: n.extendedMessage,
+              routeRefresh: n.routeRefresh,
+              enhancedRouteRefresh: n.enhancedRouteRefresh,
+              families: n.families.map(
+                (f) =>
+                  `${f.afi === 1 ? "ipv4" : f.afi === 2 ? "ipv6" : `afi${f.afi}`}-${f.safi === 1 ? "unicast" : `safi${f.safi}`}`,
+              ),
+              ...(n.peerGracefulRestart
+                ? {
+                    peerGracefulRestart: {
+                      restartTime: n.peerGracefulRestart.restartTime,
+                      restarting: (n.peerGracefulRestart.flags & 0x8) !== 0,
+                    },
+                  }
+                : {}),
+            },
+          }
+        : {}),
+      prefixes: {
+        advertised: { ipv4: this.ribOut.count(4), ipv6: this.ribOut.count(6) },
+        received: this.received.size,
+        desired: this.desired.length,
+      },
+      messages: { sent: { ...this.sent }, received: { ...this.recv } },
+      flaps: this.flaps,
+      ...(this.conn.socket?.remoteAddress
+        ? {
+            connection: {
+              local: `${this.conn.socket.localAddress}:${this.conn.socket.localPort}`,
+              remote: `${this.conn.socket.remoteAddress}:${this.conn.socket.remotePort}`,
+              initiatedBy: this.conn.initiatedBy,
+            },
+          }
+        : {}),
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+      ...(this.unsendable ? { unsendable: this.unsendable } : {}),
+    };
+  }
+}
+
+/** The FSM event for a message that failed to decode (RFC 4271 §8.1.2 events 21, 22, 28). */
+function errorEvent(e: BgpError): Event {
+  if (e.code === 1) return { type: "BGPHeaderErr", error: e };
+  if (e.code === 2) return { type: "BGPOpenMsgErr", error: e };
+  return { type: "UpdateMsgErr", error: e };
+}
+
+function defaultConnect(c: SessionConfig): Socket {
+  return tcpConnect({
+    host: c.peerAddress.toString(),
+    port: c.peerPort,
+    ...(c.sourceAddress ? { localAddress: c.sourceAddress.toString() } : {}),
+    family: c.peerAddress.family,
+    noDelay: true,
+  });
+}
+
+export type { Prefix };
