@@ -240,6 +240,8 @@ phase() { log "[$IMPL] $*"; echo "$(date +%s.%N) $*" >> "$RUN/phases.txt"; }
 run_one() {
   IMPL=$1
   RUN=$WORK/$IMPL; mkdir -p "$RUN"; chmod 755 "$RUN"
+  unset -f spk_version spk_prepare spk_start spk_load spk_refresh spk_withdraw \
+    spk_shutdown_comm spk_stop
   # shellcheck source=/dev/null
   . "$HERE/impl/$IMPL.sh"
   local ver; ver=$(spk_version)
