@@ -1,0 +1,78 @@
+// Prerequisites of the network tests. Nothing is skipped silently: a missing tool fails the
+// test under CI=true, and otherwise skips it with a message naming the Debian package.
+
+import { accessSync, constants } from "node:fs";
+import { delimiter, join } from "node:path";
+import type { TestContext } from "node:test";
+
+/** Each tool the harness can use: the executables it needs and the Debian package with them. */
+export const TOOLS = {
+  iproute2: { files: ["ip", "ss", "bridge"], pkg: "iproute2" },
+  setpriv: { files: ["setpriv"], pkg: "util-linux" },
+  sysctl: { files: ["sysctl"], pkg: "procps" },
+  bird: { files: ["bird", "birdc"], pkg: "bird2" },
+  frr: { files: ["/usr/lib/frr/zebra", "/usr/lib/frr/bgpd", "vtysh"], pkg: "frr" },
+  gobgp: { files: ["gobgpd", "gobgp"], pkg: "gobgpd" },
+  exabgp: { files: ["exabgp", "python3"], pkg: "exabgp" },
+  arping: { files: ["arping"], pkg: "arping" },
+  ndisc6: { files: ["ndisc6"], pkg: "ndisc6" },
+  ping: { files: ["ping"], pkg: "iputils-ping" },
+  tcpdump: { files: ["tcpdump"], pkg: "tcpdump" },
+} as const;
+
+export type Tool = keyof typeof TOOLS;
+
+const BASE: Tool[] = ["iproute2", "setpriv", "sysctl"];
+
+function findExecutable(file: string): string | undefined {
+  const dirs = file.includes("/")
+    ? [""]
+    : [...(process.env["PATH"] ?? "").split(delimiter), "/usr/sbin", "/sbin", "/usr/bin", "/bin"];
+  for (const d of dirs) {
+    const p = d ? join(d, file) : file;
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
+
+/** Why the tests cannot run here (not root, missing executables), or undefined if they can. */
+export function missingPrerequisites(tools: readonly Tool[]): string | undefined {
+  const problems: string[] = [];
+  if (process.getuid?.() !== 0) problems.push("network namespace tests need root");
+  const pkgs = new Set<string>();
+  const files: string[] = [];
+  for (const t of [...BASE, ...tools]) {
+    for (const f of TOOLS[t].files) {
+      if (!findExecutable(f)) {
+        files.push(f);
+        pkgs.add(TOOLS[t].pkg);
+      }
+    }
+  }
+  if (files.length > 0) {
+    problems.push(
+      `missing ${files.join(", ")}: install the Debian package(s) ${[...pkgs].join(" ")} (.ci/netns-deps.sh installs them all)`,
+    );
+  }
+  return problems.length ? problems.join("; ") : undefined;
+}
+
+export const isCI = (): boolean => /^(1|true|yes)$/i.test(process.env["CI"] ?? "");
+
+/**
+ * Call first in a test body. Returns true when everything is there. Otherwise: under CI=true
+ * it throws (the test fails, naming the package); elsewhere it marks the test skipped with the
+ * same message and returns false, so the caller returns.
+ */
+export function need(t: TestContext, tools: readonly Tool[]): boolean {
+  const why = missingPrerequisites(tools);
+  if (why === undefined) return true;
+  if (isCI()) throw new Error(`CI=true and a prerequisite is missing: ${why}`);
+  t.skip(why);
+  return false;
+}
