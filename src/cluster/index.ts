@@ -3,6 +3,14 @@
  * types, the Kubernetes semantics of the objects in them, and the standalone file source.
  */
 export {
+  FileClusterSource,
+  type FileSourceOptions,
+  formatProblem,
+  ManifestFolderError,
+  type SourceProblem,
+  type Timers,
+} from "./file/index.ts";
+export {
   compareStrings,
   EXCLUDE_FROM_LB_LABEL,
   endpointsOf,
