@@ -8,6 +8,8 @@
 #   fd00:251::1/64 AS 4200000001 ebgp6       fd00:251::2/64 AS 65000
 #   10.251.2.1/30  AS 65001   session ibgp4    10.251.2.2/30  AS 65001 (hold 6 s, no ext. msg)
 #   10.251.3.1/30  AS 65001   session as2      10.251.3.2/30  AS 65000, `enable as4 off`, no ext. msg
+#   10.251.4.1/30  AS 65001   session badas    10.251.4.2/30  AS 65000 (speaker expects 65099:
+#                                              it answers the collector's OPEN with Bad Peer AS)
 #
 # For each implementation it starts tcpdump on vc-c0, the collector, then the
 # speaker, waits for the sessions, drives the scenarios (route refresh both
@@ -44,6 +46,8 @@ SPK4=10.251.1.1; COL4=10.251.1.2          # ebgp4
 SPK6=fd00:251::1; COL6=fd00:251::2        # ebgp6 (shared link: link-local next hops)
 SPKI=10.251.2.1; COLI=10.251.2.2          # ibgp
 SPK2=10.251.3.1; COL2=10.251.3.2          # as2 (collector without 4-octet AS)
+SPKB=10.251.4.1; COLB=10.251.4.2          # badas (speaker expects AS $BAD_AS: OPEN error)
+BAD_AS=65099
 SPK_AS=65001; COL_AS=65000; BIG_AS=4200000001
 N4=${N4:-1200}   # bulk IPv4 /32s (100.64.0.0 upwards)
 N6=${N6:-300}    # bulk IPv6 /128s (2001:db8:251:: upwards)
@@ -132,10 +136,12 @@ ns_up() {
   ip -n "$NS_SPK" addr add "$SPK4/30" dev "$IF_SPK"
   ip -n "$NS_SPK" addr add "$SPKI/30" dev "$IF_SPK"
   ip -n "$NS_SPK" addr add "$SPK2/30" dev "$IF_SPK"
+  ip -n "$NS_SPK" addr add "$SPKB/30" dev "$IF_SPK"
   ip -n "$NS_SPK" addr add "$SPK6/64" dev "$IF_SPK" nodad
   ip -n "$NS_COL" addr add "$COL4/30" dev "$IF_COL"
   ip -n "$NS_COL" addr add "$COLI/30" dev "$IF_COL"
   ip -n "$NS_COL" addr add "$COL2/30" dev "$IF_COL"
+  ip -n "$NS_COL" addr add "$COLB/30" dev "$IF_COL"
   ip -n "$NS_COL" addr add "$COL6/64" dev "$IF_COL" nodad
   ip -n "$NS_SPK" link set lo up;  ip -n "$NS_COL" link set lo up
   ip -n "$NS_SPK" link set "$IF_SPK" up; ip -n "$NS_COL" link set "$IF_COL" up
@@ -185,6 +191,11 @@ protocol bgp as2 from col {
   enable extended messages off;
   ipv4 { import all; export none; };
 }
+protocol bgp badas from col {     # the speaker is configured with the wrong AS for us
+  local $COLB as $COL_AS;
+  neighbor $SPKB as $SPK_AS;
+  ipv4 { import all; export none; };
+}
 EOF
 }
 col_start() {
@@ -229,7 +240,10 @@ manifest() {   # the run description pcap2json.py needs
      "b": {"addr": "$COLI", "impl": "$COLLECTOR_IMPL", "as": $SPK_AS}},
     {"name": "as2", "peerType": "ebgp",
      "a": {"addr": "$SPK2", "impl": "$impl", "as": $SPK_AS},
-     "b": {"addr": "$COL2", "impl": "$COLLECTOR_IMPL", "as": $COL_AS}}
+     "b": {"addr": "$COL2", "impl": "$COLLECTOR_IMPL", "as": $COL_AS}},
+    {"name": "badas", "peerType": "ebgp",
+     "a": {"addr": "$SPKB", "impl": "$impl", "as": $SPK_AS},
+     "b": {"addr": "$COLB", "impl": "$COLLECTOR_IMPL", "as": $COL_AS}}
   ]
 }
 EOF

@@ -36,6 +36,8 @@ SESSION_TEXT = {
     'ibgp4': 'iBGP over IPv4, collector hold time 6 s, collector without extended messages',
     'as2': ('eBGP over IPv4, collector without 4-octet AS support (BIRD enable as4 off) '
             'and without extended messages'),
+    'badas': ('eBGP over IPv4 where the speaker is configured with peer AS 65099 but the collector '
+              'is AS 65000 (OPEN error: Bad Peer AS)'),
 }
 # bulk and withdraw sets: prefixes that do not make an UPDATE "special"
 BULK = [ipaddress.ip_network(p) for p in ('100.64.0.0/16', '2001:db8:251::/64',

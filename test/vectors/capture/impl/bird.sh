@@ -70,6 +70,11 @@ protocol bgp as2 from spk {
   neighbor $COL2 as $COL_AS;
   ipv4 { import none; export filter out4; next hop self; };
 }
+protocol bgp badas from spk {
+  local $SPKB as $SPK_AS;
+  neighbor $COLB as $BAD_AS;
+  ipv4 { import none; export none; };
+}
 EOC
   } > "$f"
 }

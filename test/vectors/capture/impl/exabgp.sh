@@ -22,7 +22,6 @@ neighbor $1 {
     graceful-restart 120;
     add-path send;
     extended-message enable;
-    asn4 enable;
 $6
   }
   family {
@@ -56,12 +55,13 @@ EOC
     echo "  run /usr/bin/env python3 $HERE/exabgp-ctl.py $RUN/ctl.fifo;"
     echo "  encoder text;"
     echo "}"
-    nb "$COL4" "$SPK4" "$SPK_AS" "$COL_AS" "    ipv4 unicast;" "" "  static {
+    nb "$COL4" "$SPK4" "$SPK_AS" "$COL_AS" "    ipv4 unicast;" "    asn4 enable;" "  static {
 $v4
 $sp
   }"
     nb "$COL6" "$SPK6" "$BIG_AS" "$COL_AS" "    ipv6 unicast;
-    ipv4 unicast;" "    nexthop enable;" "  nexthop {
+    ipv4 unicast;" "    asn4 enable;
+    nexthop enable;" "  nexthop {
     ipv4 unicast ipv6;
   }
   static {
@@ -74,14 +74,15 @@ $v6
     route 198.51.100.1/32 next-hop $SPK6 origin egp community [ 65000:1 ];
     route 198.51.100.7/32 next-hop $SPK6;
   }"
-    nb "$COLI" "$SPKI" "$SPK_AS" "$SPK_AS" "    ipv4 unicast;" "" "  static {
+    nb "$COLI" "$SPKI" "$SPK_AS" "$SPK_AS" "    ipv4 unicast;" "    asn4 enable;" "  static {
 $v4
 $sp
   }"
-    nb "$COL2" "$SPK2" "$SPK_AS" "$COL_AS" "    ipv4 unicast;" "" "  static {
+    nb "$COL2" "$SPK2" "$SPK_AS" "$COL_AS" "    ipv4 unicast;" "    asn4 disable;" "  static {
 $v4
 $sp
   }"
+    nb "$COLB" "$SPKB" "$SPK_AS" "$BAD_AS" "    ipv4 unicast;" "    asn4 enable;" ""
   } > "$f"
 }
 spk_start() {

@@ -59,6 +59,9 @@ router bgp $SPK_AS
  neighbor $COL2 remote-as $COL_AS
  neighbor $COL2 update-source $SPK2
  neighbor $COL2 timers connect 2
+ neighbor $COLB remote-as $BAD_AS
+ neighbor $COLB update-source $SPKB
+ neighbor $COLB timers connect 2
  !
  address-family ipv4 unicast
 EOC
@@ -71,6 +74,7 @@ EOC
   neighbor $COL6 activate
   neighbor $COLI activate
   neighbor $COL2 activate
+  neighbor $COLB activate
  exit-address-family
  address-family ipv6 unicast
 EOC

@@ -48,6 +48,7 @@ EOC
     NB_LOCAL_AS=$BIG_AS nb "$COL6" "$COL_AS" "$SPK6" ipv6-unicast ipv4-unicast
     nb "$COLI" "$SPK_AS" "$SPKI" ipv4-unicast
     nb "$COL2" "$COL_AS" "$SPK2" ipv4-unicast
+    nb "$COLB" "$BAD_AS" "$SPKB" ipv4-unicast
   } > "$f"
 }
 spk_start() {
@@ -70,7 +71,7 @@ spk_load() {
   for p in 100 101 102 103; do gob global rib add -a ipv4 198.51.100.$p/32 origin igp; done
   gob global rib add -a ipv6 2001:db8:251:1::1/128 origin igp community 65000:6 large-community 4200000001:6:6
   for p in 0 1 2 3; do gob global rib add -a ipv6 2001:db8:251:2::$p/128 origin igp; done
-  for p in "$COL4" "$COL6" "$COLI" "$COL2"; do gob neighbor "$p" enable >/dev/null; done
+  for p in "$COL4" "$COL6" "$COLI" "$COL2" "$COLB"; do gob neighbor "$p" enable >/dev/null; done
 }
 spk_refresh() {
   gob neighbor "$COL4" softresetin -a ipv4 >/dev/null
