@@ -44,6 +44,11 @@
  *    (`layer2_controller.go ShouldAnnounce` steps 1-4, anchors.md section d). The Service's
  *    decision says `layer2`: whether this node answers is the election's call.
  *
+ * Reasons, per address, in the order they are checked: `otherClass`, `noIngressIp` (whole
+ * Service), `notInAnyPool`; then for layer-2 pools the node state (3) and endpoints (5), else
+ * `layer2`; for bgp pools the node state (3), `noMatchingAdvertisement`, `noMatchingPeer`,
+ * endpoints (5), else `announced`. A Service is `announced` when any of its addresses is.
+ *
  * Every list in the result is sorted, so equal inputs give deep-equal plans whatever the order
  * of Services, Nodes and EndpointSlices in the snapshot.
  */
