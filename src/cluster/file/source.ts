@@ -196,6 +196,9 @@ export class FileClusterSource implements ClusterSource {
       this.#folderProblem = undefined;
     } catch (e) {
       // The folder is gone or unreadable: keep everything as it was (as an API outage would).
+      // A watch on a removed folder stays silent forever; drop it so the folder's return gets a new one.
+      this.#watcher?.close();
+      this.#watcher = undefined;
       this.#folderProblem = {
         file: "",
         message: `cannot read the folder: ${errorCode(e)}; the last snapshot stays`,
