@@ -56,6 +56,7 @@ import { type IpAddress, Prefix } from "../../protocol/ip/index.ts";
 import {
   type ClusterSnapshot,
   compareStrings,
+  type EndpointSliceLike,
   endpointsOf,
   heldAddresses,
   isCordoned,
@@ -64,9 +65,9 @@ import {
   isNetworkUnavailable,
   type NodeLike,
   nodeLabels,
+  SERVICE_NAME_LABEL,
   type ServiceLike,
   serviceKey,
-  slicesOf,
 } from "../cluster/index.ts";
 import type { AddressPool, Community, Config, Peer, PoolProtocol } from "../config/index.ts";
 import { selectsNode } from "../config/index.ts";
@@ -226,6 +227,17 @@ export function plan(
 
   const peers = config.peers.filter((p) => selectsNode(p.nodeSelectors, nodeLabels(me?.node)));
 
+  // EndpointSlices by `namespace/service-name`, so each Service finds its own in O(1).
+  const slicesByService = new Map<string, EndpointSliceLike[]>();
+  for (const sl of snapshot.endpointSlices) {
+    const name = sl?.metadata?.labels?.[SERVICE_NAME_LABEL];
+    if (typeof name !== "string") continue;
+    const k = `${sl.metadata.namespace || "default"}/${name}`;
+    const list = slicesByService.get(k);
+    if (list === undefined) slicesByService.set(k, [sl]);
+    else list.push(sl);
+  }
+
   const routes = new Map<string, RouteAcc>();
   const l2 = new Map<string, { ip: IpAddress; pool: string; services: Set<string>; nodes: Set<string> }>();
   const decisions: ServiceDecision[] = [];
@@ -251,7 +263,7 @@ export function plan(
       continue;
     }
 
-    const gate = endpointGate(svc, snapshot, views, standalone);
+    const gate = endpointGate(svc, slicesByService.get(key) ?? [], views, standalone);
     const addresses: AddressDecision[] = [];
     for (const ip of ips) {
       const pool = config.addressPools.find((p) => inPool(p, ip));
@@ -382,11 +394,10 @@ function disambiguate(keyed: { key: string; peer: Peer }[]): void {
  */
 function endpointGate(
   svc: ServiceLike,
-  snapshot: ClusterSnapshot,
+  slices: readonly EndpointSliceLike[],
   views: readonly NodeView[],
   standalone: boolean,
 ): (node: string) => Reason | undefined {
-  const slices = slicesOf(svc, snapshot.endpointSlices);
   const serving = endpointsOf(slices).filter(isEndpointServing);
   if (svc.spec?.externalTrafficPolicy === "Local") {
     const onNodes = new Set<string>();
