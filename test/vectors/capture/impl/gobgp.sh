@@ -58,9 +58,15 @@ spk_start() {
 }
 spk_load() {
   wait_until 20 gob neighbor >/dev/null 2>&1 || { log "gobgp: API not reachable"; return 1; }
-  local p
-  for p in $(python3 "$HERE/routes.py" v4bulk "$G_N4"); do gob global rib add -a ipv4 "$p" origin igp; done
-  for p in $(python3 "$HERE/routes.py" v6bulk "$G_N6"); do gob global rib add -a ipv6 "$p" origin igp; done
+  local p t0=$SECONDS
+  for p in $(python3 "$HERE/routes.py" v4bulk "$G_N4"); do
+    gob global rib add -a ipv4 "$p" origin igp
+    [ $((SECONDS - t0)) -lt 120 ] || { log "gobgp: route loading took over 120 s, giving up"; return 1; }
+  done
+  for p in $(python3 "$HERE/routes.py" v6bulk "$G_N6"); do
+    gob global rib add -a ipv6 "$p" origin igp
+    [ $((SECONDS - t0)) -lt 120 ] || { log "gobgp: route loading took over 120 s, giving up"; return 1; }
+  done
   gob global rib add -a ipv4 198.51.100.1/32 origin egp med 50 community 65000:1 \
     large-community 65000:1:2 rt 65000:100
   gob global rib add -a ipv4 198.51.100.2/32 origin incomplete aspath 4200000005,65010
