@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import {
+  arping,
   bird,
+  capture,
   Daemon,
   exabgp,
   frr,
@@ -13,7 +15,11 @@ import {
   isAlive,
   type KernelNextHop,
   Lab,
+  macOf,
+  ndisc,
   need,
+  neighbours,
+  ping,
   sbxNamespaces,
   WaitTimeoutError,
   waitFor,
@@ -97,6 +103,37 @@ test("lab: namespaces, veth, bridge, addresses, link down/up, exec, spawn, clean
   await closeAndCheck(lab);
   assert.equal(d.running, false);
   assert.equal(isAlive(strayPid), false, "a process left in a namespace is killed too");
+});
+
+test("layer 2 tools: arping, ndisc6, neighbour table and tcpdump on a bridge", async (t) => {
+  if (!need(t, ["arping", "ndisc6", "ping", "tcpdump"])) return;
+  const lab = await newLab();
+  const sw = await lab.addBridge("sw");
+  const client = await lab.addNamespace("client");
+  const node = await lab.addNamespace("node");
+  await lab.connectToBridge(
+    { ns: client, ifname: "eth0", addresses: ["172.16.0.1/24", "fd00:16::1/64"] },
+    sw,
+  );
+  await lab.connectToBridge({ ns: node, ifname: "eth0", addresses: ["172.16.0.2/24", "fd00:16::2/64"] }, sw);
+  const nodeMac = await macOf(lab, node, "eth0");
+  const cap = await capture(lab, node, "eth0", ["arp"]);
+  const a = await arping(lab, client, "eth0", "172.16.0.2", { count: 2 });
+  assert.ok(a.replies >= 1, a.output);
+  assert.deepEqual(a.macs, [nodeMac]);
+  assert.equal(await ndisc(lab, client, "eth0", "fd00:16::2"), nodeMac);
+  assert.equal(await ping(lab, client, "fd00:16::2"), 1);
+  const table = await neighbours(lab, client, "eth0");
+  assert.ok(
+    table.some((n) => n.dst === "fd00:16::2" && n.lladdr === nodeMac),
+    JSON.stringify(table),
+  );
+  // No answer for an address nobody owns.
+  assert.equal((await arping(lab, client, "eth0", "172.16.0.99", { count: 1, timeoutSec: 1 })).replies, 0);
+  const pcap = await cap.stop();
+  const read = await lab.exec(undefined, ["tcpdump", "-n", "-r", pcap], { timeoutMs: 5000 });
+  assert.match(read.stdout, /Request who-has 172\.16\.0\.2/);
+  await closeAndCheck(lab);
 });
 
 test("BIRD <-> FRR: eBGP over IPv4 and IPv6, routes with communities both ways, restart", async (t) => {

@@ -1,6 +1,7 @@
 // The network test harness: namespaces and processes (netns.ts), bounded waits (wait.ts),
-// kernel tables (kernel.ts), prerequisites (prereq.ts) and one driver per router.
+// kernel tables (kernel.ts), client-host tools (hosts.ts), prerequisites (prereq.ts) and one driver per router.
 
+export * from "./hosts.ts";
 export * from "./kernel.ts";
 export * from "./netns.ts";
 export * from "./prereq.ts";
