@@ -13,7 +13,7 @@ export interface RibChange {
  * a new desired set yields only the difference, so only what changed goes on the wire.
  */
 export class AdjRibOut {
-  private readonly routes = new Map<string, Route>();
+  private routes = new Map<number | string, Route>();
 
   get size(): number {
     return this.routes.size;
@@ -31,7 +31,7 @@ export class AdjRibOut {
 
   /** Replaces the contents with `desired`; returns what must be sent to get there. */
   replace(desired: readonly Route[]): RibChange {
-    const next = new Map<string, Route>();
+    const next = new Map<number | string, Route>();
     for (const r of desired) next.set(prefixKey(r.prefix), r);
     const announce: Route[] = [];
     const withdraw: Prefix[] = [];
@@ -40,8 +40,7 @@ export class AdjRibOut {
       if (old === undefined || !sameRoute(old, r)) announce.push(r);
     }
     for (const [k, r] of this.routes) if (!next.has(k)) withdraw.push(r.prefix);
-    this.routes.clear();
-    for (const [k, r] of next) this.routes.set(k, r);
+    this.routes = next;
     return { announce, withdraw };
   }
 }

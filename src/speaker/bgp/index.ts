@@ -4,10 +4,13 @@ export { BgpListener } from "./listener.ts";
 export {
   attributeKey,
   DEFAULT_LOCAL_PREF,
+  NO_ATTRIBUTES,
   originatedAttributes,
   prefixKey,
   type Route,
+  type RouteAttributes,
   route,
+  routeAttributes,
 } from "./route.ts";
 export {
   BgpSession,

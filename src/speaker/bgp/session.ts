@@ -49,7 +49,7 @@ import type { IpAddress, Prefix } from "../../../protocol/ip/index.ts";
 import { IpAddress as Ip } from "../../../protocol/ip/index.ts";
 import { AdjRibOut } from "./adj-rib-out.ts";
 import { type Clock, jittered, type Random, systemClock } from "./clock.ts";
-import { attributeKey, originatedAttributes, prefixKey, type Route } from "./route.ts";
+import { originatedAttributes, prefixKey, type Route, type RouteAttributes } from "./route.ts";
 
 export interface SessionConfig {
   readonly peerAddress: IpAddress;
@@ -219,7 +219,7 @@ export class BgpSession {
   private flushScheduled = false;
   private establishedAt: number | undefined;
   private establishedWall: number | undefined;
-  private readonly received = new Set<string>();
+  private readonly received = new Set<number | string>();
   private flaps = 0;
   private lastError: (DownReason & { at: string; description?: string }) | undefined;
   private unsendable: { count: number; reason: string } | undefined;
@@ -729,10 +729,13 @@ export class BgpSession {
   private flush(conn: Connection, initial: boolean): void {
     const n = conn.fsm.negotiated;
     if (n === undefined) return;
-    const sendable = this.desired.filter((r) =>
-      n.families.some((f) => f.afi === (r.prefix.family === 4 ? 1 : 2)),
-    );
-    const { announce, withdraw } = this.ribOut.replace(sendable);
+    const v4 = n.families.some((f) => f.afi === Afi.IPV4 && f.safi === Safi.UNICAST);
+    const v6 = n.families.some((f) => f.afi === Afi.IPV6 && f.safi === Safi.UNICAST);
+    const sendable = v4 && v6 ? this.desired : this.desired.filter((r) => (r.prefix.family === 4 ? v4 : v6));
+    // The initial table is all of it: encode and send first, record the Adj-RIB-Out after.
+    const { announce, withdraw } = initial
+      ? { announce: sendable, withdraw: [] }
+      : this.ribOut.replace(sendable);
     const msgs: Uint8Array[] = [];
     for (const family of [4, 6] as const) {
       const w = withdraw.filter((p) => p.family === family);
@@ -743,41 +746,50 @@ export class BgpSession {
       // RFC 4724 §2: End-of-RIB for each family after the initial table.
       for (const f of n.families) msgs.push(endOfRib(f.afi, f.safi));
     }
-    if (msgs.length === 0) return;
-    this.send(conn, msgs, "UPDATE");
-    this.feed(conn, { type: "UpdateSent" });
+    if (msgs.length > 0) {
+      this.send(conn, msgs, "UPDATE");
+      this.feed(conn, { type: "UpdateSent" });
+    }
+    if (initial) this.ribOut.replace(sendable);
   }
 
   private encodeAnnouncements(conn: Connection, routes: readonly Route[]): Uint8Array[] {
     const n = conn.fsm.negotiated!;
-    const groups = new Map<string, Route[]>();
+    // Group by attribute object first (one map lookup per route, no string building), then
+    // merge groups whose attributes are equal but distinct objects.
+    const byObject = new Map<RouteAttributes, [Prefix[], Prefix[]]>();
     for (const r of routes) {
-      const k = attributeKey(r);
-      const g = groups.get(k);
-      if (g) g.push(r);
-      else groups.set(k, [r]);
+      let g = byObject.get(r.attributes);
+      if (g === undefined) {
+        g = [[], []];
+        byObject.set(r.attributes, g);
+      }
+      g[r.prefix.family === 4 ? 0 : 1].push(r.prefix);
+    }
+    const byKey = new Map<string, { attributes: RouteAttributes; prefixes: [Prefix[], Prefix[]] }>();
+    for (const [attributes, prefixes] of byObject) {
+      const merged = byKey.get(attributes.key);
+      if (merged === undefined) byKey.set(attributes.key, { attributes, prefixes });
+      else for (const i of [0, 1] as const) for (const p of prefixes[i]) merged.prefixes[i].push(p);
     }
     const out: Uint8Array[] = [];
     let skipped = 0;
-    for (const g of groups.values()) {
-      const first = g[0]!;
-      const family = first.prefix.family;
-      const nextHop = this.nextHop(conn, family);
-      if (nextHop === undefined) {
-        skipped += g.length;
-        continue;
-      }
-      const attributes = originatedAttributes(first, {
+    for (const { attributes: a, prefixes } of byKey.values()) {
+      const attributes = originatedAttributes(a, {
         localAs: this.config.localAs,
         ibgp: n.ibgp,
         fourOctetAs: n.fourOctetAs,
       });
-      out.push(
-        ...packAnnouncements(
-          { family, attributes, nextHops: [nextHop], prefixes: g.map((r) => r.prefix) },
-          conn.ctx,
-        ),
-      );
+      for (const family of [4, 6] as const) {
+        const ps = prefixes[family === 4 ? 0 : 1];
+        if (ps.length === 0) continue;
+        const nextHop = this.nextHop(conn, family);
+        if (nextHop === undefined) {
+          skipped += ps.length;
+          continue;
+        }
+        out.push(...packAnnouncements({ family, attributes, nextHops: [nextHop], prefixes: ps }, conn.ctx));
+      }
     }
     this.unsendable =
       skipped > 0

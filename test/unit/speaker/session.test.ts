@@ -19,6 +19,7 @@ import {
   BgpListener,
   BgpSession,
   route,
+  routeAttributes,
   type SessionConfig,
   type SessionEvent,
 } from "../../../src/speaker/bgp/index.ts";
@@ -58,10 +59,9 @@ async function waitFor<T>(what: string, fn: () => T | undefined | false, timeout
   }
 }
 
+const ads = routeAttributes({ communities: [0xfde80064] });
 const hosts = (n: number) =>
-  Array.from({ length: n }, (_, i) =>
-    route(new Prefix(4, 32, 0x64400000 + i), { communities: [0xfde80064] }),
-  );
+  Array.from({ length: n }, (_, i) => route(new Prefix(4, 32, 0x64400000 + i), ads));
 
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
