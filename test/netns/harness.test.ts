@@ -16,6 +16,7 @@ import {
   type KernelNextHop,
   Lab,
   macOf,
+  missingPrerequisites,
   ndisc,
   need,
   neighbours,
@@ -68,6 +69,14 @@ test("waitFor names what it waited for and the last value it saw", async () => {
     },
   );
   assert.equal(await waitFor(() => "ok", { what: "a truthy value" }), "ok");
+});
+
+test("prerequisites: a missing tool is named with its Debian package", () => {
+  assert.equal(missingPrerequisites(["bird", "frr", "gobgp", "exabgp"]), undefined);
+  const why = missingPrerequisites(["bird", "frr"], (f) =>
+    f === "birdc" || f.endsWith("/bgpd") ? undefined : f,
+  );
+  assert.match(why ?? "", /missing birdc, \/usr\/lib\/frr\/bgpd: install the Debian package\(s\) bird2 frr/);
 });
 
 test("lab: namespaces, veth, bridge, addresses, link down/up, exec, spawn, cleanup", async (t) => {
@@ -352,6 +361,46 @@ test("ECMP: two GoBGP speakers announce one /32 to a BIRD ToR with merge paths",
     until: (h) => h.length === 2,
   });
   assert.equal(new Set(hops.map((h) => h.gateway)).size, 2, JSON.stringify(hops));
+  await closeAndCheck(lab);
+  t.diagnostic(`took ${Date.now() - started} ms`);
+});
+
+test("graceful restart: BIRD on port 1179 crashes (SIGKILL); the FRR ToR keeps its route, stale, until it is back", async (t) => {
+  if (!need(t, ["bird", "frr"])) return;
+  const started = Date.now();
+  const lab = await newLab();
+  const tor = await lab.addNamespace("tor");
+  const node = await lab.addNamespace("node");
+  await lab.addVeth(
+    { ns: tor, ifname: "eth0", addresses: ["10.0.5.1/24"] },
+    { ns: node, ifname: "eth0", addresses: ["10.0.5.2/24"] },
+  );
+  const gr = { gracefulRestart: true, restartTime: 20, holdTime: 6 };
+  const f = await frr.start(lab, tor, {
+    asn: 65000,
+    routerId: "10.0.5.1",
+    listenPort: 1179,
+    neighbors: [{ address: "10.0.5.2", peerAs: 65001, passive: true, ...gr }],
+  });
+  const b = await bird.start(lab, node, {
+    asn: 65001,
+    routerId: "10.0.5.2",
+    neighbors: [{ address: "10.0.5.1", port: 1179, peerAs: 65000, ...gr }],
+    routes: [{ prefix: "10.100.0.9/32" }],
+  });
+  await f.waitEstablished("10.0.5.2");
+  await f.waitRoute("10.100.0.9/32");
+  await b.kill();
+  await waitFor(() => f.sessionState("10.0.5.2"), {
+    what: "FRR to notice BIRD is gone",
+    until: (s) => !s.established,
+  });
+  const [stale] = await f.waitRoute("10.100.0.9/32", { until: (p) => p[0]?.stale === true });
+  assert.deepEqual(stale?.nextHops, ["10.0.5.2"]);
+  assert.deepEqual(gateways(await f.kernelRoutes("10.100.0.9/32")), ["10.0.5.2"], "still forwarding");
+  await b.start();
+  await f.waitEstablished("10.0.5.2");
+  await f.waitRoute("10.100.0.9/32", { until: (p) => p[0]?.stale !== true });
   await closeAndCheck(lab);
   t.diagnostic(`took ${Date.now() - started} ms`);
 });

@@ -24,7 +24,7 @@ export type Tool = keyof typeof TOOLS;
 
 const BASE: Tool[] = ["iproute2", "setpriv", "sysctl"];
 
-function findExecutable(file: string): string | undefined {
+export function findExecutable(file: string): string | undefined {
   const dirs = file.includes("/")
     ? [""]
     : [...(process.env["PATH"] ?? "").split(delimiter), "/usr/sbin", "/sbin", "/usr/bin", "/bin"];
@@ -41,14 +41,17 @@ function findExecutable(file: string): string | undefined {
 }
 
 /** Why the tests cannot run here (not root, missing executables), or undefined if they can. */
-export function missingPrerequisites(tools: readonly Tool[]): string | undefined {
+export function missingPrerequisites(
+  tools: readonly Tool[],
+  lookup: (file: string) => string | undefined = findExecutable,
+): string | undefined {
   const problems: string[] = [];
   if (process.getuid?.() !== 0) problems.push("network namespace tests need root");
   const pkgs = new Set<string>();
   const files: string[] = [];
   for (const t of [...BASE, ...tools]) {
     for (const f of TOOLS[t].files) {
-      if (!findExecutable(f)) {
+      if (!lookup(f)) {
         files.push(f);
         pkgs.add(TOOLS[t].pkg);
       }

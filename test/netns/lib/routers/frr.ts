@@ -12,7 +12,7 @@
 // attributes; unless `transit`, an outbound route map lets only locally originated routes
 // (empty AS path) out, so the router behaves as an originator, not a transit AS.
 
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Lab } from "../netns.ts";
 import { waitFor } from "../wait.ts";
@@ -88,6 +88,12 @@ export class FrrRouter extends BaseRouter {
         },
         { what: `bgpd in ${this.ns} answering vtysh`, timeoutMs: 10_000, intervalMs: 100 },
       );
+      // bgpd carries on past config lines it rejects; a test must not.
+      const rejected = readFileSync(join(d, "bgpd.log"), "utf8")
+        .split("\n")
+        .filter((line) => /Config Failed on config line|Unknown command|ambiguous command/i.test(line));
+      if (rejected.length > 0)
+        throw new Error(`frr in ${this.ns} rejected config lines:\n${rejected.join("\n")}`);
     } catch (err) {
       throw this.withLog(err);
     }
@@ -251,6 +257,7 @@ interface FrrPathJson {
   bestpath?: { overall?: boolean };
   sourced?: boolean;
   local?: boolean;
+  stale?: boolean;
 }
 
 export interface FrrPrefixJson {
@@ -275,6 +282,7 @@ export function parseFrrPrefix(prefix: string, j: FrrPrefixJson): ReceivedRoute[
     const r = emptyRoute(j.prefix ?? prefix);
     r.peer = peer;
     r.best = Boolean(p.bestpath?.overall);
+    if (p.stale) r.stale = true;
     r.origin = normalizeOrigin(p.origin);
     r.asPath = p.aspath?.segments
       ? p.aspath.segments.flatMap((s) => s.list ?? [])

@@ -196,6 +196,7 @@ export interface GobgpPathJson {
   attrs?: GobgpAttrJson[];
   "neighbor-ip"?: string;
   "source-id"?: string;
+  stale?: boolean;
 }
 
 const EXT_SUBTYPES: Record<number, string> = { 2: "RT", 3: "SoO" };
@@ -210,6 +211,7 @@ export function parseGobgpRib(rib: Record<string, GobgpPathJson[]>): ReceivedRou
       const r = emptyRoute(p.nlri?.prefix ?? prefix);
       r.peer = peer;
       r.best = Boolean(p.best);
+      if (p.stale) r.stale = true;
       for (const a of p.attrs ?? []) {
         switch (a.type) {
           case 1:

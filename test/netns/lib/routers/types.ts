@@ -87,6 +87,8 @@ export interface ReceivedRoute {
   /** The peer this path came from, when known. */
   peer?: string;
   best?: boolean;
+  /** Kept by graceful restart while the peer is away (FRR and GoBGP report it). */
+  stale?: boolean;
 }
 
 export interface KernelNextHop {
