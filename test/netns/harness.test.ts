@@ -292,8 +292,8 @@ test("ECMP: two BIRD speakers announce one /32 to an FRR ToR; its kernel has bot
     routerId: "10.0.3.1",
     multipath: 4,
     neighbors: [
-      { address: "10.0.3.11", peerAs: 65111, holdTime: 6, passive: true },
-      { address: "10.0.3.12", peerAs: 65112, holdTime: 6, passive: true },
+      { address: "10.0.3.11", peerAs: 65111, holdTime: 3, passive: true },
+      { address: "10.0.3.12", peerAs: 65112, holdTime: 3, passive: true },
     ],
   });
   const speakers = [];
@@ -304,7 +304,7 @@ test("ECMP: two BIRD speakers announce one /32 to an FRR ToR; its kernel has bot
       await bird.start(lab, ns, {
         asn: 65100 + i,
         routerId: `10.0.3.${i}`,
-        neighbors: [{ address: "10.0.3.1", peerAs: 65100, holdTime: 6 }],
+        neighbors: [{ address: "10.0.3.1", peerAs: 65100, holdTime: 3 }],
         routes: [{ prefix: "10.200.0.1/32" }],
       }),
     );
@@ -316,7 +316,8 @@ test("ECMP: two BIRD speakers announce one /32 to an FRR ToR; its kernel has bot
     what: "two next hops for 10.200.0.1/32 in the ToR's kernel",
     until: (g) => g.join() === "10.0.3.11,10.0.3.12",
   });
-  // Link failure on one node: the ToR falls back to the other next hop.
+  // Link failure on one node (the ToR's own port stays up, so its hold timer, 3 s, notices):
+  // the ToR falls back to the other next hop.
   await lab.setLink(speakers[0]!.ns, "eth0", "down");
   await waitFor(async () => gateways(await f.kernelRoutes("10.200.0.1/32")), {
     what: "one next hop left after node11's link went down",

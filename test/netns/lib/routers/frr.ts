@@ -12,7 +12,7 @@
 // attributes; unless `transit`, an outbound route map lets only locally originated routes
 // (empty AS path) out, so the router behaves as an originator, not a transit AS.
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Lab } from "../netns.ts";
 import { waitFor } from "../wait.ts";
@@ -50,6 +50,7 @@ export class FrrRouter extends BaseRouter {
     const zserv = join(d, "zserv.api");
     try {
       if (this.usesZebra) {
+        rmSync(zserv, { force: true }); // a socket left by an earlier zebra would look ready
         const zebra = this.lab.spawn(
           this.ns,
           [
