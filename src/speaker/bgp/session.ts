@@ -148,6 +148,9 @@ export interface SessionStatus {
   readonly unsendable?: { readonly count: number; readonly reason: string };
 }
 
+/** Routes encoded per turn of the event loop: 8 full 4096-octet UPDATEs of /32s. */
+const SLICE = 8 * 808;
+
 const counters = (): MessageCounters => ({
   open: 0,
   update: 0,
@@ -217,6 +220,12 @@ export class BgpSession {
   private desired: Route[] = [];
   private readonly ribOut = new AdjRibOut();
   private flushScheduled = false;
+  /**
+   * UPDATE batches waiting to be written, oldest first. A large table goes out in slices,
+   * one per turn of the event loop, so the peer starts importing while the rest is encoded.
+   */
+  private readonly outbox: (() => Uint8Array[])[] = [];
+  private pumping = false;
   private establishedAt: number | undefined;
   private establishedWall: number | undefined;
   private readonly received = new Set<number | string>();
@@ -632,6 +641,7 @@ export class BgpSession {
 
   private onDown(conn: Connection, reason: DownReason, wasEstablished: boolean): void {
     if (!conn.primary) return;
+    this.outbox.length = 0;
     if (wasEstablished) this.flaps++;
     this.establishedAt = undefined;
     this.establishedWall = undefined;
@@ -732,25 +742,44 @@ export class BgpSession {
     const v4 = n.families.some((f) => f.afi === Afi.IPV4 && f.safi === Safi.UNICAST);
     const v6 = n.families.some((f) => f.afi === Afi.IPV6 && f.safi === Safi.UNICAST);
     const sendable = v4 && v6 ? this.desired : this.desired.filter((r) => (r.prefix.family === 4 ? v4 : v6));
-    // The initial table is all of it: encode and send first, record the Adj-RIB-Out after.
+    // The initial table is all of it: nothing to diff against.
     const { announce, withdraw } = initial
       ? { announce: sendable, withdraw: [] }
       : this.ribOut.replace(sendable);
-    const msgs: Uint8Array[] = [];
     for (const family of [4, 6] as const) {
       const w = withdraw.filter((p) => p.family === family);
-      if (w.length > 0) msgs.push(...packWithdrawals(family, w, conn.ctx));
+      if (w.length > 0) this.outbox.push(() => packWithdrawals(family, w, conn.ctx));
     }
-    msgs.push(...this.encodeAnnouncements(conn, announce));
-    if (initial) {
-      // RFC 4724 §2: End-of-RIB for each family after the initial table.
-      for (const f of n.families) msgs.push(endOfRib(f.afi, f.safi));
+    for (let i = 0; i < announce.length; i += SLICE) {
+      const slice = announce.slice(i, i + SLICE);
+      this.outbox.push(() => this.encodeAnnouncements(conn, slice));
     }
+    // RFC 4724 §2: End-of-RIB for each family after the initial table.
+    if (initial) this.outbox.push(() => n.families.map((f) => endOfRib(f.afi, f.safi)));
+    this.pump(conn);
+    if (initial) this.ribOut.replace(sendable);
+  }
+
+  /** Writes one batch now and schedules the next, until the outbox is empty. */
+  private pump(conn: Connection): void {
+    if (this.pumping) return;
+    const next = this.outbox.shift();
+    if (next === undefined) return;
+    if (conn.socket === undefined || conn !== this.conn) {
+      this.outbox.length = 0;
+      return;
+    }
+    const msgs = next();
     if (msgs.length > 0) {
       this.send(conn, msgs, "UPDATE");
       this.feed(conn, { type: "UpdateSent" });
     }
-    if (initial) this.ribOut.replace(sendable);
+    if (this.outbox.length === 0) return;
+    this.pumping = true;
+    setImmediate(() => {
+      this.pumping = false;
+      this.pump(conn);
+    });
   }
 
   private encodeAnnouncements(conn: Connection, routes: readonly Route[]): Uint8Array[] {
