@@ -34,6 +34,12 @@ export const peerKeys = [
   "ebgp-multihop",
   "node-selectors",
   "vrf",
+  // signalbox additions (README.md "Additions"):
+  "graceful-restart",
+  "graceful-restart-time",
+  "passive",
+  "next-hop-v4",
+  "next-hop-v6",
 ] as const;
 
 /**
@@ -43,6 +49,10 @@ export const peerKeys = [
 export const notYetApplied: Readonly<Record<string, string>> = {
   "bfd-profile": "BFD is not implemented yet: this session runs without BFD",
   vrf: "VRFs are not supported yet: this session uses the default VRF",
+  password:
+    "TCP MD5 (RFC 2385) is not implemented yet: this session runs without it, so a peer that requires it will not accept the session",
+  "ebgp-multihop":
+    "setting the TTL needs the native addon, not built yet: packets leave with the system default TTL",
 };
 
 const maxAsn = 4294967295;
@@ -196,6 +206,29 @@ export function readPeers(
     const vrf = r.string(f, "vrf") || undefined;
     const nodeSelectors = readNodeSelectors(r, f);
 
+    // RFC 4724 restarting-speaker role: off by default, as MetalLB's enableGracefulRestart.
+    const gracefulRestart = r.bool(f, "graceful-restart") ?? false;
+    let gracefulRestartTime = 120;
+    const grTime = duration(r, f, "graceful-restart-time");
+    if (grTime !== undefined) {
+      const secs = truncateToSeconds(grTime.nanos);
+      // RFC 4724 §3: Restart Time is 12 bits.
+      if (secs < 1 || secs > 4095)
+        r.error(
+          keyPath(p, "graceful-restart-time"),
+          "must be between 1s and 4095s (12 bits, RFC 4724 §3)",
+          grTime.node,
+        );
+      else gracefulRestartTime = secs;
+    }
+    const passive = r.bool(f, "passive") ?? false;
+    const nextHopV4 = address(r, f, "next-hop-v4");
+    if (nextHopV4 !== undefined && nextHopV4.family !== 4)
+      r.error(keyPath(p, "next-hop-v4"), `${nextHopV4} is not an IPv4 address`, field("next-hop-v4")?.value);
+    const nextHopV6 = address(r, f, "next-hop-v6");
+    if (nextHopV6 !== undefined && nextHopV6.family !== 6)
+      r.error(keyPath(p, "next-hop-v6"), `${nextHopV6} is not an IPv6 address`, field("next-hop-v6")?.value);
+
     if (
       r.errors.length !== before ||
       peerAddress === undefined ||
@@ -217,6 +250,11 @@ export function readPeers(
       ebgpMultihop,
       vrf,
       nodeSelectors,
+      gracefulRestart,
+      gracefulRestartTime,
+      passive,
+      nextHopV4,
+      nextHopV6,
     };
     // MetalLB rejects a peer identical to an earlier one (after defaults).
     const key = peerKey(peer);

@@ -37,6 +37,16 @@ export interface Peer {
   readonly vrf: string | undefined;
   /** ORed; empty means every node. */
   readonly nodeSelectors: readonly NodeSelector[];
+  /** signalbox addition: advertise graceful restart (RFC 4724) as the restarting speaker. Default false. */
+  readonly gracefulRestart: boolean;
+  /** signalbox addition: the Restart Time we advertise, seconds. Default 120. */
+  readonly gracefulRestartTime: number;
+  /** signalbox addition: never connect; wait for the peer (RFC 4271 §8.1.1 PassiveTcpEstablishment). */
+  readonly passive: boolean;
+  /** signalbox addition: next hop for IPv4 routes on an IPv6 session. */
+  readonly nextHopV4: IpAddress | undefined;
+  /** signalbox addition: next hop for IPv6 routes on an IPv4 session. */
+  readonly nextHopV6: IpAddress | undefined;
 }
 
 export type PoolProtocol = "bgp" | "layer2";

@@ -67,7 +67,7 @@ describe("MetalLB's complete example (anchors.md b)", () => {
     assert.equal(formatCommunity(config.bgpCommunities.get("no-advertise")!), "65535:65282");
   });
 
-  it("reads the BFD profile, and warns that BFD does not apply yet", () => {
+  it("reads the BFD profile, and warns about what does not apply yet (BFD, MD5, TTL)", () => {
     assert.deepEqual(config.bfdProfiles, [
       {
         name: "full1",
@@ -83,7 +83,9 @@ describe("MetalLB's complete example (anchors.md b)", () => {
     assert.deepEqual(
       warnings.map((w) => [w.path, w.line]),
       [
+        ["peers[0].password", 17],
         ["peers[0].bfd-profile", 18],
+        ["peers[0].ebgp-multihop", 19],
         ["bfd-profiles", 48],
       ],
     );
@@ -94,8 +96,8 @@ describe("MetalLB's complete example (anchors.md b)", () => {
     const bare = yaml`${manifest.slice(manifest.indexOf("config: |") + "config: |".length)}`;
     const b = valid(bare);
     assert.deepEqual(JSON.stringify(b.config.addressPools), JSON.stringify(config.addressPools));
-    assert.equal(b.warnings.length, 2);
-    assert.equal(b.warnings[0]?.line, 11); // bare: counted in the bare text
+    assert.equal(b.warnings.length, 4);
+    assert.equal(b.warnings[1]?.line, 11); // bare: counted in the bare text
   });
 });
 
