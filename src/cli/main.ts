@@ -8,6 +8,10 @@ interface Subcommand {
 }
 
 const subcommands: Record<string, Subcommand> = {
+  speaker: {
+    summary: "speaker --standalone DIR: announce Service IPs from this node over BGP",
+    run: async (args) => (await import("./speaker.ts")).main(args),
+  },
   config: {
     summary: "config check FILE: validate a MetalLB-format ConfigMap (or its bare `config` YAML)",
     run: async (args) => (await import("./config.ts")).main(args),
@@ -44,5 +48,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2));
+  // Exit explicitly: a subcommand that returned is done, whatever handles remain.
+  process.exit(await main(process.argv.slice(2)));
 }

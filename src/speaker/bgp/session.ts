@@ -255,7 +255,7 @@ export class BgpSession {
       ...(c.keepaliveTime !== undefined ? { keepaliveTime: c.keepaliveTime } : {}),
       openHoldTime: 240,
       idleHoldTime: 1,
-      maxIdleHoldTime: 120,
+      maxIdleHoldTime: 60,
       stableTime: 60,
       autoRestart: primary,
     };
@@ -292,7 +292,12 @@ export class BgpSession {
    * Resolves once the connection is closed (bounded by `timeoutMs`).
    */
   stop(opts: { mode?: "notify" | "graceful"; text?: string; timeoutMs?: number } = {}): Promise<void> {
-    const graceful = opts.mode === "graceful" && this.conn.fsm.negotiated?.peerGracefulRestart !== undefined;
+    // Graceful only when both sides advertised graceful restart: otherwise the peer would
+    // just see a dead session and flush our routes without knowing why.
+    const graceful =
+      opts.mode === "graceful" &&
+      this.config.gracefulRestart !== undefined &&
+      this.conn.fsm.negotiated?.peerGracefulRestart !== undefined;
     const notification: NotificationMessage | "none" = graceful
       ? "none"
       : cease(CeaseSubcode.AdministrativeShutdown, opts.text ?? "signalbox speaker shutting down");
@@ -387,12 +392,9 @@ export class BgpSession {
     const result = step(conn.fsm, event);
     conn.fsm = result.fsm;
     if (conn.primary && before !== conn.fsm.state) {
-      this.onEvent({
-        type: "state",
-        from: before,
-        to: conn.fsm.state,
-        ...(conn.fsm.lastDown ? { reason: conn.fsm.lastDown } : {}),
-      });
+      // The reason belongs to the transition into Idle, not to the ones after it.
+      const reason = conn.fsm.state === "Idle" ? conn.fsm.lastDown : undefined;
+      this.onEvent({ type: "state", from: before, to: conn.fsm.state, ...(reason ? { reason } : {}) });
     }
     for (const a of result.actions) this.perform(conn, a);
     // A colliding connection that lost (or failed) is forgotten once Idle.

@@ -1,0 +1,328 @@
+/**
+ * The speaker: turns what the cluster source says into BGP sessions and routes.
+ *
+ *   snapshot ─ parse config (keep the last good one) ─ plan() ─ sessions: create, reconfigure,
+ *   remove ─ setRoutes() on each
+ *
+ * Everything it decides comes from pure functions (parseConfig, plan); this class holds the
+ * sessions and the last good config, and reports what it did in `status()`.
+ */
+import { createHash } from "node:crypto";
+import type { Socket } from "node:net";
+import { IpAddress } from "../../protocol/ip/index.ts";
+import type { ClusterSnapshot } from "../cluster/index.ts";
+import { type Config, type ConfigIssue, formatIssue, parseConfig } from "../config/index.ts";
+import type { Peer } from "../config/types.ts";
+import type { Logger } from "../observe/logger.ts";
+import {
+  BgpListener,
+  BgpSession,
+  type Clock,
+  type Random,
+  type Route,
+  type RouteAttributes,
+  route,
+  routeAttributes,
+  type SessionConfig,
+  type SessionStatus,
+  systemClock,
+} from "./bgp/index.ts";
+import { type Desired, type Route as PlannedRoute, plan } from "./plan.ts";
+
+export interface SpeakerOptions {
+  readonly node: string;
+  readonly logger: Logger;
+  /** Where the passive listener binds; undefined: no listener (active sessions only). */
+  readonly listen?: { readonly host: string; readonly port: number };
+  /** Used when a peer has no router-id: defaults to the host's first global IPv4. */
+  readonly hostIpv4?: () => IpAddress[];
+  readonly clock?: Clock;
+  readonly random?: Random;
+  /** For tests: how sessions connect. */
+  readonly connect?: (c: SessionConfig) => Socket;
+}
+
+export type ConfigState =
+  | { readonly state: "missing" }
+  | { readonly state: "valid"; readonly origin: string; readonly warnings: readonly string[] }
+  | {
+      readonly state: "invalid";
+      readonly origin: string;
+      readonly errors: readonly string[];
+      /** The config still in use: the last valid one, if there was one. */
+      readonly running: "last-good" | "none";
+    };
+
+interface PeerEntry {
+  readonly session: BgpSession;
+  /** Everything that needs a new session when it changes. */
+  readonly fingerprint: string;
+  readonly peer: Peer;
+}
+
+export class Speaker {
+  private readonly opts: SpeakerOptions;
+  private readonly log: Logger;
+  private config: Config | undefined;
+  private configText: string | undefined;
+  private configState: ConfigState = { state: "missing" };
+  private desired: Desired | undefined;
+  private readonly peers = new Map<string, PeerEntry>();
+  private listener: BgpListener | undefined;
+  private listenError: string | undefined;
+  private applied = false;
+
+  constructor(opts: SpeakerOptions) {
+    this.opts = opts;
+    this.log = opts.logger;
+  }
+
+  async start(): Promise<void> {
+    if (this.opts.listen === undefined) return;
+    const l = new BgpListener({
+      lookup: (remote) => [...this.peers.values()].find((p) => p.peer.peerAddress.equals(remote))?.session,
+      onReject: (remote) => this.log.warn({ remote }, "BGP connection from an unconfigured address closed"),
+    });
+    try {
+      await l.listen(this.opts.listen.port, this.opts.listen.host);
+      this.listener = l;
+      this.log.info({ listen: this.opts.listen }, "BGP listener up");
+    } catch (e) {
+      // Without a listener, active sessions still work; passive ones say why in status.
+      this.listenError = (e as Error).message;
+      this.log.warn(
+        { listen: this.opts.listen, error: this.listenError },
+        "BGP listener failed: active sessions only",
+      );
+    }
+  }
+
+  /** Applies a new cluster snapshot: config, then plan, then sessions and routes. */
+  update(snapshot: ClusterSnapshot): void {
+    this.loadConfig(snapshot);
+    if (this.config === undefined) return;
+    const desired = plan(this.config, snapshot, this.opts.node);
+    this.desired = desired;
+    this.reconcileSessions(desired);
+    this.applied = true;
+  }
+
+  private loadConfig(snapshot: ClusterSnapshot): void {
+    const cm = snapshot.configMap;
+    if (cm === undefined) {
+      if (this.config === undefined) this.configState = { state: "missing" };
+      return;
+    }
+    if (cm.text === this.configText) return;
+    this.configText = cm.text;
+    const r = parseConfig(cm.text);
+    const warnings = r.warnings.map(formatIssue);
+    if (r.ok) {
+      this.config = r.config;
+      this.configState = { state: "valid", origin: cm.origin, warnings };
+      this.log.info(
+        { origin: cm.origin, peers: r.config.peers.length, pools: r.config.addressPools.length, warnings },
+        "config loaded",
+      );
+      return;
+    }
+    const errors = r.errors.map((e: ConfigIssue) => formatIssue(e));
+    // DESIGN.md: an invalid ConfigMap keeps the last good one running and says why.
+    this.configState = {
+      state: "invalid",
+      origin: cm.origin,
+      errors,
+      running: this.config ? "last-good" : "none",
+    };
+    this.log.error({ origin: cm.origin, errors, running: this.configState.running }, "config rejected");
+  }
+
+  private reconcileSessions(desired: Desired): void {
+    const wanted = new Set<string>();
+    for (const pr of desired.bgp) {
+      wanted.add(pr.key);
+      const cfg = this.sessionConfig(pr.peer);
+      const fingerprint = JSON.stringify({ ...cfg, password: secretDigest(pr.peer) });
+      let entry = this.peers.get(pr.key);
+      if (entry !== undefined && entry.fingerprint !== fingerprint) {
+        this.log.info({ peer: pr.key }, "peer settings changed: restarting its session");
+        void entry.session.stop({ mode: "notify", text: "configuration changed" });
+        this.peers.delete(pr.key);
+        entry = undefined;
+      }
+      if (entry === undefined) {
+        const session = this.newSession(pr.key, cfg);
+        entry = { session, fingerprint, peer: pr.peer };
+        this.peers.set(pr.key, entry);
+        session.start();
+      }
+      entry.session.setRoutes(toSessionRoutes(pr.routes));
+    }
+    for (const [key, entry] of this.peers) {
+      if (wanted.has(key)) continue;
+      // RFC 4486: Cease / Peer De-configured.
+      this.log.info({ peer: key }, "peer no longer configured for this node: closing its session");
+      void entry.session.stop({ mode: "notify", text: "peer de-configured" });
+      this.peers.delete(key);
+    }
+  }
+
+  private newSession(key: string, cfg: SessionConfig): BgpSession {
+    const log = this.log.child({ peer: key });
+    return new BgpSession(cfg, {
+      ...(this.opts.clock ? { clock: this.opts.clock } : {}),
+      ...(this.opts.random ? { random: this.opts.random } : {}),
+      ...(this.opts.connect ? { connect: this.opts.connect } : {}),
+      onEvent: (e) => {
+        switch (e.type) {
+          case "state":
+            log.info({ from: e.from, to: e.to, reason: e.reason?.text }, `session ${e.from} → ${e.to}`);
+            break;
+          case "established":
+            log.info(
+              { holdTime: e.negotiated.holdTime, fourOctetAs: e.negotiated.fourOctetAs },
+              "session established",
+            );
+            break;
+          case "down":
+            log.warn(
+              { reason: e.reason.text, code: e.reason.code, subcode: e.reason.subcode },
+              "session down",
+            );
+            break;
+          case "notificationReceived":
+          case "notificationSent":
+            log.warn(
+              { code: e.code, subcode: e.subcode, text: e.text },
+              e.type === "notificationSent" ? "NOTIFICATION sent" : "NOTIFICATION received",
+            );
+            break;
+          case "updateProblem":
+            log.warn({ action: e.action, reason: e.reason }, "malformed UPDATE handled per RFC 7606");
+            break;
+          case "connectionRejected":
+            log.info({ reason: e.reason }, "incoming connection rejected");
+            break;
+        }
+      },
+    });
+  }
+
+  private sessionConfig(p: Peer): SessionConfig {
+    return {
+      peerAddress: p.peerAddress,
+      peerPort: p.peerPort,
+      peerAs: p.peerAsn,
+      localAs: p.myAsn,
+      routerId: p.routerId ?? this.routerId(p),
+      ...(p.sourceAddress ? { sourceAddress: p.sourceAddress } : {}),
+      holdTime: p.holdTime,
+      ...(p.keepaliveTime !== p.holdTime / 3 ? { keepaliveTime: Math.floor(p.keepaliveTime) } : {}),
+      connectRetryTime: 5,
+      passive: p.passive,
+      ...(p.gracefulRestart
+        ? { gracefulRestart: { restartTime: p.gracefulRestartTime, restarting: true } }
+        : {}),
+      maxPrefixes: 10_000,
+      extendedMessage: true,
+      ...(p.nextHopV4 ? { nextHopV4: p.nextHopV4 } : {}),
+      ...(p.nextHopV6 ? { nextHopV6: p.nextHopV6 } : {}),
+    };
+  }
+
+  /**
+   * The BGP Identifier when the peer has no router-id (MetalLB's order): the source address
+   * if it is IPv4, the host's first global IPv4, else a hash of the node name (IPv6-only
+   * nodes; RFC 6286 §2.1 only asks for a non-zero 32-bit value).
+   */
+  private routerId(p: Peer): IpAddress {
+    if (p.sourceAddress?.family === 4) return p.sourceAddress;
+    const host = (this.opts.hostIpv4 ?? (() => []))()[0];
+    if (host !== undefined) return host;
+    const h = createHash("sha256").update(this.opts.node).digest();
+    return new IpAddress(4, h.readUInt32BE(0) || 1);
+  }
+
+  ready(): boolean {
+    return this.applied;
+  }
+
+  status(): SpeakerStatus {
+    return {
+      node: this.opts.node,
+      config: this.configState,
+      listener: this.listener
+        ? { address: `${this.opts.listen!.host}:${this.opts.listen!.port}`, up: true }
+        : this.opts.listen
+          ? {
+              address: `${this.opts.listen.host}:${this.opts.listen.port}`,
+              up: false,
+              error: this.listenError ?? "not started",
+            }
+          : undefined,
+      peers: [...this.peers.entries()].map(([key, e]) => ({ key, ...e.session.status() })),
+      services: (this.desired?.services ?? []).map((s) => ({
+        service: s.key,
+        ips: s.ips.map(String),
+        announced: s.announced,
+        reason: s.reason,
+        addresses: s.addresses.map((a) => ({
+          ip: String(a.ip),
+          pool: a.pool,
+          protocol: a.protocol,
+          announced: a.announced,
+          reason: a.reason,
+        })),
+      })),
+    };
+  }
+
+  /**
+   * Stops every session. "graceful" keeps routes at peers that negotiated graceful restart
+   * (the speaker is restarting); "notify" sends Cease with `text` to all (it is going away).
+   */
+  async stop(mode: "graceful" | "notify", text = "signalbox speaker stopping"): Promise<void> {
+    await Promise.all([...this.peers.values()].map((p) => p.session.stop({ mode, text, timeoutMs: 2000 })));
+    await this.listener?.close();
+  }
+}
+
+export interface SpeakerStatus {
+  readonly node: string;
+  readonly config: ConfigState;
+  readonly listener: { readonly address: string; readonly up: boolean; readonly error?: string } | undefined;
+  readonly peers: readonly (SessionStatus & { readonly key: string })[];
+  readonly services: readonly unknown[];
+}
+
+/** A digest that changes when the password changes, without holding it (never logged). */
+function secretDigest(p: Peer): string | undefined {
+  return p.password === undefined
+    ? undefined
+    : createHash("sha256").update(p.password.reveal()).digest("hex").slice(0, 16);
+}
+
+/** Plan routes → session routes; routes with equal attributes share one attributes object. */
+function toSessionRoutes(routes: readonly PlannedRoute[]): Route[] {
+  const interned = new Map<string, RouteAttributes>();
+  return routes.map((r) => {
+    const communities: number[] = [];
+    const large = [];
+    for (const c of r.communities) {
+      if (c.kind === "standard") communities.push(c.value);
+      else large.push({ globalAdmin: c.global, localData1: c.local1, localData2: c.local2 });
+    }
+    // MetalLB's legacy localpref 0 means "not set": send the conventional default (100).
+    const a = routeAttributes({
+      communities,
+      largeCommunities: large,
+      ...(r.localPref > 0 ? { localPref: r.localPref } : {}),
+    });
+    let attrs = interned.get(a.key);
+    if (attrs === undefined) {
+      attrs = a;
+      interned.set(a.key, a);
+    }
+    return route(r.prefix, attrs);
+  });
+}
