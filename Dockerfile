@@ -1,0 +1,24 @@
+# signalbox: one image for the controller and the speaker.
+# Node.js 24 LTS, the same major the project pins for development and tests (package.json).
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY protocol ./protocol
+COPY src ./src
+COPY bench ./bench
+RUN npm run build && npm prune --omit=dev
+
+FROM node:24-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+# The speaker needs NET_BIND_SERVICE (BGP on port 179) and, for layer 2, NET_RAW; the
+# DaemonSet grants exactly those. No root filesystem writes are needed.
+USER node
+# --max-semi-space-size=1: a small young generation keeps the speaker's RSS low (bench/bgp.ts).
+ENTRYPOINT ["node", "--max-semi-space-size=1", "dist/src/cli/main.js"]
+CMD ["--help"]
