@@ -16,9 +16,10 @@ ENV NODE_ENV=production
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-# The speaker needs NET_BIND_SERVICE (BGP on port 179) and, for layer 2, NET_RAW; the
-# DaemonSet grants exactly those. No root filesystem writes are needed.
-USER node
+# The speaker needs NET_BIND_SERVICE (BGP on port 179) and, for layer 2, NET_RAW. It runs as
+# uid 0 so that those capabilities, granted by the DaemonSet with everything else dropped,
+# take effect (a non-root user would lose them without ambient capabilities). The controller
+# runs as a non-root user through its Deployment's securityContext.
 # --max-semi-space-size=1: a small young generation keeps the speaker's RSS low (bench/bgp.ts).
 ENTRYPOINT ["node", "--max-semi-space-size=1", "dist/src/cli/main.js"]
 CMD ["--help"]
