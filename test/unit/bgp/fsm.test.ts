@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import {
-  type Action,
   collisionWinner,
   type Event,
   type EventType,
   type Fsm,
+  type FsmAction,
   type FsmConfig,
   idleHoldFor,
   newFsm,
@@ -50,8 +50,8 @@ const config: FsmConfig = {
   autoRestart: true,
 };
 
-function run(fsm: Fsm, events: Event[]): { fsm: Fsm; actions: Action[] } {
-  const actions: Action[] = [];
+function run(fsm: Fsm, events: Event[]): { fsm: Fsm; actions: FsmAction[] } {
+  const actions: FsmAction[] = [];
   for (const e of events) {
     const s = step(fsm, e);
     fsm = s.fsm;
