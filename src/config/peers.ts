@@ -51,8 +51,6 @@ export const notYetApplied: Readonly<Record<string, string>> = {
   vrf: "VRFs are not supported yet: this session uses the default VRF",
   password:
     "TCP MD5 (RFC 2385) is not implemented yet: this session runs without it, so a peer that requires it will not accept the session",
-  "ebgp-multihop":
-    "setting the TTL needs the native addon, not built yet: packets leave with the system default TTL",
 };
 
 const maxAsn = 4294967295;
