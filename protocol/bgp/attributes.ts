@@ -4,7 +4,7 @@ import type { ExtendedCommunity, LargeCommunity } from "./communities.ts";
 import { Afi, Safi } from "./constants.ts";
 import type { CodecContext } from "./context.ts";
 import type { ErrorHandling } from "./errors.ts";
-import { decodePrefixes, prefixWireLength, writePrefix } from "./nlri.ts";
+import { decodePrefixes, writeNlri } from "./nlri.ts";
 import { UpdateSubcode } from "./notification-codes.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
@@ -459,13 +459,4 @@ export function encodeAttribute(w: Writer, a: PathAttribute, ctx: CodecContext):
     return;
   }
   w.patchLength(at, extended ? 2 : 1);
-}
-
-function writeNlri(w: Writer, prefixes: readonly Prefix[]): void {
-  let need = 0;
-  for (const p of prefixes) need += prefixWireLength(p);
-  const b = w.raw(need);
-  let o = w.length;
-  for (const p of prefixes) o = writePrefix(b, o, p);
-  w.length = o;
 }

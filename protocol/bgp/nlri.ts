@@ -1,4 +1,5 @@
 import { type Family, Prefix } from "../ip/index.ts";
+import type { Writer } from "./writer.ts";
 
 /**
  * NLRI encoding (RFC 4271 §4.3, RFC 4760 §5): a length in bits, then the fewest octets that
@@ -66,4 +67,14 @@ export function writePrefix(b: Uint8Array, o: number, p: Prefix): number {
     b[o++] = (w >>> (24 - 8 * (i & 3))) & 0xff;
   }
   return o;
+}
+
+/** Appends prefixes in NLRI encoding to a Writer. */
+export function writeNlri(w: Writer, prefixes: readonly Prefix[]): void {
+  let need = 0;
+  for (const p of prefixes) need += prefixWireLength(p);
+  const b = w.raw(need);
+  let o = w.length;
+  for (const p of prefixes) o = writePrefix(b, o, p);
+  w.length = o;
 }

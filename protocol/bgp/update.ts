@@ -15,7 +15,7 @@ import { Afi, HEADER_LENGTH, MessageType, Safi } from "./constants.ts";
 import type { CodecContext } from "./context.ts";
 import { type BgpError, bgpError, type ErrorHandling, strongest, type UpdateProblem } from "./errors.ts";
 import { writeHeader } from "./header.ts";
-import { decodePrefixes, prefixWireLength, writePrefix } from "./nlri.ts";
+import { decodePrefixes, prefixWireLength, writeNlri } from "./nlri.ts";
 import { ErrorCode, UpdateSubcode } from "./notification-codes.ts";
 import type { Reader } from "./reader.ts";
 import { Writer } from "./writer.ts";
@@ -294,24 +294,15 @@ export function encodeUpdate(m: UpdateMessage, ctx: CodecContext): Uint8Array {
   const w = new Writer(need + 64);
   w.length = HEADER_LENGTH;
   const wAt = w.reserve(2);
-  writePrefixes(w, m.withdrawn);
+  writeNlri(w, m.withdrawn);
   w.patchLength(wAt, 2);
   const aAt = w.reserve(2);
   for (const a of m.attributes) encodeAttribute(w, a, ctx);
   w.patchLength(aAt, 2);
-  writePrefixes(w, m.nlri);
+  writeNlri(w, m.nlri);
   const out = w.finish();
   const max = ctx.extendedMessage ? 65535 : 4096;
   if (out.length > max) throw new RangeError(`UPDATE of ${out.length} octets exceeds ${max}`);
   writeHeader(out, out.length, MessageType.UPDATE);
   return out;
-}
-
-function writePrefixes(w: Writer, prefixes: readonly Prefix[]): void {
-  let need = 0;
-  for (const p of prefixes) need += prefixWireLength(p);
-  const b = w.raw(need);
-  let o = w.length;
-  for (const p of prefixes) o = writePrefix(b, o, p);
-  w.length = o;
 }
