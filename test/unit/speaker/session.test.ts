@@ -162,8 +162,11 @@ describe("two signalbox sessions on loopback", () => {
 });
 
 /** A scripted peer: accepts one connection and lets the test drive it message by message. */
+const peerSockets: Socket[] = [];
+
 async function scriptedPeer(onMessage: (m: Message | string, sock: Socket) => void) {
   const server: Server = createServer((sock) => {
+    peerSockets.push(sock);
     const f = new Framer({ extendedMessage: false });
     sock.on("data", (c) => {
       const { frames, error } = f.push(c);
@@ -244,6 +247,43 @@ describe("against a scripted peer", () => {
     assert.deepEqual([n.code, n.subcode], [3, 1]);
     assert.equal(a.status().lastError?.kind, "notification-sent");
     await waitFor("restart attempt", () => a.state !== "Idle", 5000);
+  });
+
+  test("ROUTE-REFRESH is answered from the Adj-RIB-Out, bracketed by BoRR/EoRR when enhanced", async () => {
+    const seen: (Message | string)[] = [];
+    const port = await scriptedPeer((m, sock) => {
+      seen.push(m);
+      if (typeof m !== "string" && m.type === "OPEN") {
+        const open = peerOpen(90);
+        const caps = [...open.parameters[0]!, { code: 2 as const }, { code: 70 as const }];
+        sock.write(
+          Buffer.concat([encodeMessage({ ...open, parameters: [caps] }, DEFAULT_CONTEXT), KEEPALIVE]),
+        );
+      }
+    });
+    const a = new BgpSession(config(A, B, port));
+    cleanups.push(() => a.stop({ timeoutMs: 200 }));
+    a.setRoutes(hosts(3));
+    a.start();
+    await waitFor(
+      "initial table and End-of-RIB",
+      () => seen.filter((m) => typeof m !== "string" && m.type === "UPDATE").length >= 2,
+    );
+    const before = seen.length;
+    assert.ok(a.established);
+    const request = encodeMessage({ type: "ROUTE-REFRESH", afi: 1, subtype: 0, safi: 1 }, DEFAULT_CONTEXT);
+    peerSockets.at(-1)!.write(request);
+    await waitFor("EoRR", () =>
+      seen.slice(before).find((m) => typeof m !== "string" && m.type === "ROUTE-REFRESH" && m.subtype === 2),
+    );
+    const replay = seen.slice(before).filter((m) => typeof m !== "string");
+    assert.deepEqual(
+      replay.map((m) => (typeof m === "string" ? m : m.type === "ROUTE-REFRESH" ? `RR${m.subtype}` : m.type)),
+      ["RR1", "UPDATE", "RR2"],
+    );
+    const u = replay[1];
+    assert.ok(u !== undefined && typeof u !== "string" && u.type === "UPDATE");
+    assert.equal(u.nlri.length, 3);
   });
 
   test("more prefixes than max-prefixes → Cease/1 with AFI, SAFI and the limit", async () => {
