@@ -1,0 +1,543 @@
+// Interop (issue 4): our speaker, run from a manifest folder exactly as on a standalone host,
+// against each of BIRD 2, FRR, GoBGP and ExaBGP in network namespaces. Routes and sessions are
+// checked through the router's own CLI or JSON (the harness drivers), our side through
+// GET /status.
+//
+// Topology per router: namespace `tor` (the router, AS 65000) and `node` (our speaker, AS
+// 65010), one veth with an IPv4 and an IPv6 address on each end, two sessions: one over IPv4
+// (IPv4 unicast, plus IPv6 unicast with next-hop-v6 where the router takes it) and one over
+// IPv6. Hold time 3 s on both sides, so failures are noticed in 3 s.
+//
+// Who reconnects: the routers dial out every second (connect retry 1 s) and we listen on
+// [::]:179, accepting even while our IdleHoldTimer runs. So after a failure the router's quick
+// retry brings the session back while our own back-off (1 s doubling to 60 s) grows, as a ToR
+// and a node do in a rack. Exceptions, per router, are in CASES.
+//
+// Each router test walks through, in one lab (sub-tests, in order):
+//   established → routes with attributes → withdraw and re-add → router restart →
+//   link down/up → router silent (SIGSTOP: our hold timer) → resume.
+// A separate test checks iBGP (LOCAL_PREF) with FRR and BIRD.
+
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import {
+  bird,
+  exabgp,
+  frr,
+  gobgp,
+  Lab,
+  need,
+  type Router,
+  type RouterOptions,
+  type Tool,
+  waitFor,
+} from "./lib/index.ts";
+import type { BirdRouter } from "./lib/routers/bird.ts";
+import type { FrrRouter } from "./lib/routers/frr.ts";
+import type { GobgpRouter } from "./lib/routers/gobgp.ts";
+import type { PeerStatus, SignalboxSpeaker, SpeakerService } from "./lib/speaker.ts";
+import * as speaker from "./lib/speaker.ts";
+
+type StartableRouter = Router & { start(): Promise<void> };
+type LastError = NonNullable<PeerStatus["lastError"]>;
+
+const labs: Lab[] = [];
+after(async () => {
+  for (const lab of labs) await lab.close();
+  for (const lab of labs)
+    assert.deepEqual(lab.remainingNamespaces(), [], `namespaces of ${lab.runId} remain`);
+});
+
+const TOR_AS = 65000;
+const OUR_AS = 65010;
+const HOLD = 3;
+
+interface Case {
+  kind: "bird" | "frr" | "gobgp" | "exabgp";
+  tool: Tool;
+  /** Third octet of this test's addresses (test/netns/README.md: one per test). */
+  net: number;
+  start: (lab: Lab, ns: string, o: RouterOptions) => Promise<StartableRouter>;
+  /** Carry IPv6 routes on the IPv4 session too (next-hop-v6 on our side). */
+  v6OverV4: boolean;
+  /** Whether the router listens for our connections (ExaBGP only dials out). */
+  listens: boolean;
+  /** What the router sends when it stops (SIGTERM), as our lastError shows it. */
+  onStop: (e: LastError) => boolean;
+  /** Capabilities we expect to negotiate with it (besides 4-octet AS and route refresh). */
+  extendedMessage: boolean;
+  enhancedRouteRefresh: boolean;
+  /** The hold time the router itself reports for the session, when it can tell. */
+  routerHoldTime?: (r: Router, neighbor: string) => Promise<number>;
+  /** The router programs its kernel with the routes it learns. */
+  kernel: boolean;
+  /**
+   * The router shows received attributes as they came (GoBGP, ExaBGP), so an attribute we
+   * must not send on eBGP (LOCAL_PREF, MED) is visible there if we send it; BIRD and FRR
+   * fill in their own defaults.
+   */
+  rawAttributes?: boolean;
+}
+
+const cease = (subcode: number) => (e: LastError) =>
+  e.kind === "notification-received" && e.code === 6 && e.subcode === subcode;
+
+const CASES: Case[] = [
+  {
+    kind: "bird",
+    tool: "bird",
+    net: 20,
+    start: bird.start,
+    v6OverV4: true,
+    listens: true,
+    onStop: cease(2), // Administrative Shutdown
+    extendedMessage: false, // BIRD 2.0 sends it only with `enable extended messages`
+    enhancedRouteRefresh: true,
+    routerHoldTime: async (r, n) => {
+      const b = r as BirdRouter;
+      const out = await b.birdc(["show", "protocols", "all", b.protocolName(n)]);
+      return Number(/Hold timer:\s+[\d.]+\/(\d+)/.exec(out)?.[1]);
+    },
+    kernel: true,
+  },
+  {
+    kind: "frr",
+    tool: "frr",
+    net: 21,
+    start: frr.start,
+    v6OverV4: true,
+    listens: true,
+    onStop: cease(3), // Peer De-configured
+    extendedMessage: true,
+    enhancedRouteRefresh: true,
+    routerHoldTime: async (r, n) => {
+      const j = await (r as FrrRouter).vtyshJson<Record<string, { bgpTimerHoldTimeMsecs?: number }>>(
+        `show bgp neighbors ${n} json`,
+      );
+      return (j[n]?.bgpTimerHoldTimeMsecs ?? Number.NaN) / 1000;
+    },
+    kernel: true,
+  },
+  {
+    // GoBGP dials out at most every 5 s (its minimum connect retry) and, while its neighbor
+    // sits in Idle after a reset, closes our connections right after our OPEN; we then wait
+    // our ConnectRetryTimer (5 s) in Active. Recovery takes 5-10 s instead of 1-2 s.
+    kind: "gobgp",
+    tool: "gobgp",
+    net: 22,
+    start: gobgp.start,
+    v6OverV4: true,
+    listens: true,
+    onStop: cease(3),
+    extendedMessage: false,
+    enhancedRouteRefresh: false,
+    routerHoldTime: async (r, n) => {
+      const out = await (r as GobgpRouter).gobgp(["neighbor", n, "-j"]);
+      const j = JSON.parse(out) as { timers?: { state?: { negotiated_hold_time?: number } } };
+      return j.timers?.state?.negotiated_hold_time ?? Number.NaN;
+    },
+    kernel: false,
+    rawAttributes: true,
+  },
+  {
+    // ExaBGP never listens here (no exabgp.tcp.bind), so our own first attempts are refused
+    // until it dials in; its retry delay grows by 1.2× per failed attempt, reset once a
+    // connection is accepted, so short outages stay cheap. On SIGTERM it closes TCP without
+    // a NOTIFICATION.
+    kind: "exabgp",
+    tool: "exabgp",
+    net: 23,
+    start: exabgp.start,
+    v6OverV4: true,
+    listens: false,
+    onStop: (e) => e.kind === "connection",
+    extendedMessage: true,
+    enhancedRouteRefresh: true,
+    kernel: false,
+    rawAttributes: true,
+  },
+];
+
+/** Addresses of one test's link and Service IPs. */
+function addresses(net: number) {
+  return {
+    tor4: `10.0.${net}.1`,
+    node4: `10.0.${net}.2`,
+    tor6: `fd00:${net}::1`,
+    node6: `fd00:${net}::2`,
+    svc4: `10.100.${net}.1`,
+    svc6: `fd00:100:${net}::1`,
+    svc4b: `10.100.${net}.2`,
+  };
+}
+
+function sorted(a: readonly string[]): string[] {
+  return [...a].sort();
+}
+
+async function newLab(): Promise<Lab> {
+  const lab = await Lab.create();
+  labs.push(lab);
+  return lab;
+}
+
+/**
+ * Polls /status until every peer in `peers` has a lastError newer than in `before`, and
+ * returns, per peer, its entry as first seen with that new error: the failure as /status
+ * reported it before any later reconnect attempt could replace it.
+ */
+async function waitAllDown(
+  sp: SignalboxSpeaker,
+  peers: string[],
+  before: Map<string, PeerStatus>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<Map<string, PeerStatus>> {
+  const seen = new Map<string, PeerStatus>();
+  await waitFor(
+    async () => {
+      const s = await sp.status();
+      for (const p of s.peers) {
+        if (!peers.includes(p.peerAddress) || seen.has(p.peerAddress)) continue;
+        const old = before.get(p.peerAddress);
+        if (p.lastError !== undefined && p.lastError.at !== old?.lastError?.at) seen.set(p.peerAddress, p);
+      }
+      return seen.size === peers.length ? seen : undefined;
+    },
+    { what: `signalbox in ${sp.ns}: every session down after ${what}`, timeoutMs, intervalMs: 50 },
+  ).catch((err: Error) => {
+    err.message += `\nseen so far: ${JSON.stringify([...seen.values()])}\nsignalbox log tail:\n${sp.logTail(15)}`;
+    throw err;
+  });
+  return seen;
+}
+
+async function peerSnapshot(sp: SignalboxSpeaker, peers: string[]): Promise<Map<string, PeerStatus>> {
+  const s = await sp.status();
+  const m = new Map<string, PeerStatus>();
+  for (const p of s.peers) if (peers.includes(p.peerAddress)) m.set(p.peerAddress, p);
+  assert.equal(m.size, peers.length, JSON.stringify(s.peers));
+  return m;
+}
+
+for (const c of CASES) {
+  test(`interop with ${c.kind}: sessions, routes with attributes, withdrawals, restart, link failure, silent peer`, async (t) => {
+    if (!need(t, [c.tool])) return;
+    const began = Date.now();
+    const lab = await newLab();
+    const a = addresses(c.net);
+    const tor = await lab.addNamespace("tor");
+    const node = await lab.addNamespace("node");
+    await lab.addVeth(
+      { ns: tor, ifname: "eth0", addresses: [`${a.tor4}/24`, `${a.tor6}/64`] },
+      { ns: node, ifname: "eth0", addresses: [`${a.node4}/24`, `${a.node6}/64`] },
+    );
+    const router = await c.start(lab, tor, {
+      asn: TOR_AS,
+      routerId: a.tor4,
+      neighbors: [
+        {
+          address: a.node4,
+          peerAs: OUR_AS,
+          holdTime: HOLD,
+          families: c.v6OverV4 ? ["ipv4", "ipv6"] : ["ipv4"],
+        },
+        { address: a.node6, peerAs: OUR_AS, holdTime: HOLD },
+      ],
+    });
+    const web: SpeakerService = { name: "web", ips: [a.svc4, a.svc6] };
+    const api: SpeakerService = { name: "api", ips: [a.svc4b] };
+    const sp = await speaker.start(lab, node, {
+      node: "node1",
+      peers: [
+        {
+          address: a.tor4,
+          peerAsn: TOR_AS,
+          myAsn: OUR_AS,
+          holdTime: HOLD,
+          routerId: a.node4,
+          ...(c.v6OverV4 ? { nextHopV6: a.node6 } : {}),
+        },
+        { address: a.tor6, peerAsn: TOR_AS, myAsn: OUR_AS, holdTime: HOLD, routerId: a.node4 },
+      ],
+      pools: [
+        {
+          name: "v4",
+          addresses: [`10.100.${c.net}.0/24`],
+          advertisements: [{ communities: ["65010:100", "large:65010:1:2", "tag"] }],
+        },
+        {
+          name: "v6",
+          addresses: [`fd00:100:${c.net}::/64`],
+          advertisements: [{ communities: ["65010:600", "large:65010:6:6"] }],
+        },
+      ],
+      communityAliases: { tag: "65010:7" },
+      services: [web, api],
+    });
+    const peers = [a.tor4, a.tor6];
+    const ourAddress = (p: string) => (p === a.tor4 ? a.node4 : a.node6);
+    const v6Paths = c.v6OverV4 ? 2 : 1;
+
+    /** Every route back at the router, with the paths expected. */
+    async function routesAtRouter(): Promise<void> {
+      await router.waitRoute(`${a.svc4}/32`);
+      await router.waitRoute(`${a.svc4b}/32`);
+      await router.waitRoute(`${a.svc6}/128`, { until: (ps) => ps.length === v6Paths });
+    }
+
+    await t.test(
+      "both sessions reach Established; both sides agree on hold time and capabilities",
+      async () => {
+        for (const p of peers) {
+          const s = await router.waitEstablished(ourAddress(p), 30_000);
+          assert.equal(s.state, "Established");
+        }
+        for (const p of peers) {
+          const s = await sp.waitEstablished(p);
+          assert.equal(s.holdTime, HOLD, JSON.stringify(s));
+          assert.equal(s.keepaliveTime, 1);
+          assert.equal(s.localAs, OUR_AS);
+          assert.equal(s.peerAs, TOR_AS);
+          assert.equal(s.routerId, a.node4);
+          const caps = s.capabilities;
+          assert.equal(caps?.fourOctetAs, true, JSON.stringify(caps));
+          assert.equal(caps?.routeRefresh, true, JSON.stringify(caps));
+          assert.equal(caps?.extendedMessage, c.extendedMessage, JSON.stringify(caps));
+          assert.equal(caps?.enhancedRouteRefresh, c.enhancedRouteRefresh, JSON.stringify(caps));
+          assert.equal(caps?.peerGracefulRestart, undefined, "graceful restart is off on both sides");
+          assert.deepEqual(
+            caps?.families,
+            p === a.tor6
+              ? ["ipv6-unicast"]
+              : c.v6OverV4
+                ? ["ipv4-unicast", "ipv6-unicast"]
+                : ["ipv4-unicast"],
+          );
+          assert.equal(s.flaps, 0);
+          // Where the router does not listen, our first attempts were refused before it dialled in.
+          if (c.listens) assert.equal(s.lastError, undefined, JSON.stringify(s.lastError));
+          else if (s.lastError) assert.equal(s.lastError.kind, "connection", JSON.stringify(s.lastError));
+          if (c.routerHoldTime) assert.equal(await c.routerHoldTime(router, ourAddress(p)), HOLD);
+        }
+      },
+    );
+
+    await t.test("IPv4 /32 and IPv6 /128 arrive with next hop, AS path and communities", async () => {
+      const [r4] = await router.waitRoute(`${a.svc4}/32`);
+      assert.ok(r4);
+      assert.deepEqual(r4.nextHops, [a.node4], JSON.stringify(r4));
+      assert.deepEqual(r4.asPath, [OUR_AS]);
+      assert.equal(r4.origin, "IGP");
+      if (c.rawAttributes) {
+        assert.equal(r4.med, undefined, "no MED");
+        assert.equal(r4.localPref, undefined, "no LOCAL_PREF on eBGP (RFC 4271 §5.1.5)");
+      }
+      assert.deepEqual(sorted(r4.communities), ["65010:100", "65010:7"]);
+      assert.deepEqual(r4.largeCommunities, ["65010:1:2"]);
+      const paths6 = await router.waitRoute(`${a.svc6}/128`, { until: (ps) => ps.length === v6Paths });
+      for (const r6 of paths6) {
+        // The global next hop first; BIRD and FRR may add the link-local one after it.
+        assert.equal(r6.nextHops[0], a.node6, JSON.stringify(r6));
+        assert.deepEqual(r6.asPath, [OUR_AS]);
+        assert.equal(r6.origin, "IGP");
+        assert.deepEqual(r6.communities, ["65010:600"]);
+        assert.deepEqual(r6.largeCommunities, ["65010:6:6"]);
+      }
+      if (c.v6OverV4) {
+        // One path per session: over IPv6, and over IPv4 with our next-hop-v6.
+        assert.deepEqual(sorted(paths6.map((p) => p.peer ?? "")), sorted([a.node4, a.node6]));
+      }
+      await router.waitRoute(`${a.svc4b}/32`);
+      if (c.kernel) {
+        await waitFor(() => router.kernelRoutes(`${a.svc4}/32`), {
+          what: `${c.kind} installing ${a.svc4}/32 via ${a.node4} in its kernel`,
+          until: (h) => h.length === 1 && h[0]?.gateway === a.node4,
+        });
+      }
+      const v4 = await sp.waitPeer(
+        a.tor4,
+        (p) => p.prefixes.advertised.ipv4 === 2,
+        "advertising 2 IPv4 routes",
+      );
+      assert.equal(v4.prefixes.advertised.ipv6, c.v6OverV4 ? 1 : 0);
+      assert.equal(v4.unsendable, undefined);
+      assert.equal(v4.prefixes.received, 0, "the router originates nothing");
+      const v6 = await sp.waitPeer(
+        a.tor6,
+        (p) => p.prefixes.advertised.ipv6 === 1,
+        "advertising 1 IPv6 route",
+      );
+      assert.equal(v6.prefixes.advertised.ipv4, 0);
+    });
+
+    await t.test("a Service removed from the folder is withdrawn; added back, it returns", async () => {
+      await sp.setServices([api]);
+      await router.waitNoRoute(`${a.svc4}/32`);
+      await router.waitNoRoute(`${a.svc6}/128`);
+      assert.equal((await router.waitRoute(`${a.svc4b}/32`)).length, 1, "the other Service stays");
+      const s = await sp.waitPeer(
+        a.tor4,
+        (p) => p.prefixes.advertised.ipv4 === 1,
+        "advertising 1 IPv4 route",
+      );
+      assert.equal(s.state, "Established", "a withdrawal does not touch the session");
+      await sp.setServices([web, api]);
+      await routesAtRouter();
+    });
+
+    /**
+     * After `fail`, every session must show the failure (state and lastError, checked by
+     * `expect`), count one flap, and after `recover` come back Established with the routes.
+     */
+    async function failAndRecover(
+      what: string,
+      fail: () => Promise<void>,
+      expect: (e: LastError) => boolean,
+      recover: () => Promise<void>,
+    ): Promise<void> {
+      const before = await peerSnapshot(sp, peers);
+      const failedAt = Date.now();
+      await fail();
+      const down = await waitAllDown(sp, peers, before, what);
+      const detectedIn = Date.now() - failedAt;
+      for (const p of peers) {
+        const d = down.get(p)!;
+        assert.notEqual(d.state, "Established", JSON.stringify(d));
+        assert.ok(
+          expect(d.lastError!),
+          `${p} after ${what}: unexpected lastError ${JSON.stringify(d.lastError)}`,
+        );
+        assert.equal(d.flaps, before.get(p)!.flaps + 1, JSON.stringify(d));
+        assert.equal(d.uptimeSeconds, undefined);
+        assert.equal(d.prefixes.advertised.ipv4 + d.prefixes.advertised.ipv6, 0, "Adj-RIB-Out cleared");
+      }
+      const recoverAt = Date.now();
+      await recover();
+      for (const p of peers) {
+        const s = await sp.waitEstablished(p, 30_000);
+        assert.equal(s.flaps, before.get(p)!.flaps + 1, `${p}: exactly one flap: ${JSON.stringify(s)}`);
+      }
+      for (const p of peers) await router.waitEstablished(ourAddress(p), 30_000);
+      await routesAtRouter();
+      t.diagnostic(
+        `${c.kind} ${what}: detected in ${detectedIn} ms (${JSON.stringify(down.get(a.tor4)?.lastError?.text)}), recovered in ${Date.now() - recoverAt} ms`,
+      );
+    }
+
+    await t.test(
+      "the router restarts: /status shows why it went, it comes back with our routes",
+      async () => {
+        await failAndRecover(
+          "router stop",
+          () => router.stop(),
+          c.onStop,
+          () => router.start(),
+        );
+      },
+    );
+
+    await t.test("the link goes down: our hold timer notices; up again, the sessions recover", async () => {
+      await failAndRecover(
+        "link down",
+        () => lab.setLink(tor, "eth0", "down"),
+        (e) => e.kind === "notification-sent" && e.code === 4,
+        () => lab.setLink(tor, "eth0", "up"),
+      );
+    });
+
+    await t.test(
+      "the router goes silent (SIGSTOP): our hold timer expires; resumed, it recovers",
+      async () => {
+        try {
+          await failAndRecover(
+            "router paused",
+            async () => router.pause(),
+            (e) => e.kind === "notification-sent" && e.code === 4,
+            async () => router.resume(),
+          );
+        } finally {
+          router.resume();
+        }
+      },
+    );
+
+    await lab.close();
+    assert.deepEqual(lab.remainingNamespaces(), []);
+    t.diagnostic(`${c.kind}: ${Date.now() - began} ms`);
+  });
+}
+
+test("iBGP with FRR and BIRD: LOCAL_PREF from the advertisement, empty AS path, our next hop", async (t) => {
+  if (!need(t, ["frr", "bird"])) return;
+  const began = Date.now();
+  const lab = await newLab();
+  const node = await lab.addNamespace("node");
+  const nsFrr = await lab.addNamespace("frr");
+  const nsBird = await lab.addNamespace("bird");
+  // node eth0 ↔ FRR (10.0.24.0/24), node eth1 ↔ BIRD (10.0.25.0/24); both in our AS.
+  await lab.addVeth(
+    { ns: nsFrr, ifname: "eth0", addresses: ["10.0.24.1/24", "fd00:24::1/64"] },
+    { ns: node, ifname: "eth0", addresses: ["10.0.24.2/24", "fd00:24::2/64"] },
+  );
+  await lab.addVeth(
+    { ns: nsBird, ifname: "eth0", addresses: ["10.0.25.1/24", "fd00:25::1/64"] },
+    { ns: node, ifname: "eth1", addresses: ["10.0.25.2/24", "fd00:25::2/64"] },
+  );
+  const ibgp = (address: string) => ({ address, peerAs: TOR_AS, holdTime: HOLD });
+  const f = await frr.start(lab, nsFrr, {
+    asn: TOR_AS,
+    routerId: "10.0.24.1",
+    neighbors: [ibgp("10.0.24.2"), ibgp("fd00:24::2")],
+  });
+  const b = await bird.start(lab, nsBird, {
+    asn: TOR_AS,
+    routerId: "10.0.25.1",
+    neighbors: [ibgp("10.0.25.2"), ibgp("fd00:25::2")],
+  });
+  const peer = (address: string) => ({
+    address,
+    peerAsn: TOR_AS,
+    myAsn: TOR_AS,
+    holdTime: HOLD,
+    routerId: "10.0.24.2",
+  });
+  const sp = await speaker.start(lab, node, {
+    peers: [peer("10.0.24.1"), peer("fd00:24::1"), peer("10.0.25.1"), peer("fd00:25::1")],
+    pools: [
+      {
+        name: "preferred",
+        addresses: ["10.100.24.0/28", "fd00:100:24::/120"],
+        advertisements: [{ localpref: 250, communities: ["65000:250"] }],
+      },
+      // No localpref: MetalLB's 0 means "not set"; we send the conventional 100.
+      { name: "plain", addresses: ["10.100.24.16/28"] },
+    ],
+    services: [
+      { name: "preferred", ips: ["10.100.24.1", "fd00:100:24::1"] },
+      { name: "plain", ips: ["10.100.24.17"] },
+    ],
+  });
+  for (const p of ["10.0.24.1", "fd00:24::1", "10.0.25.1", "fd00:25::1"]) await sp.waitEstablished(p);
+  for (const [r, v4, v6] of [
+    [f, "10.0.24.2", "fd00:24::2"],
+    [b, "10.0.25.2", "fd00:25::2"],
+  ] as const) {
+    await r.waitEstablished(v4);
+    await r.waitEstablished(v6);
+    const [p4] = await r.waitRoute("10.100.24.1/32");
+    assert.equal(p4?.localPref, 250, `${r.kind}: ${JSON.stringify(p4)}`);
+    assert.deepEqual(p4?.asPath, [], "iBGP: our AS is not prepended");
+    assert.deepEqual(p4?.nextHops, [v4]);
+    assert.deepEqual(p4?.communities, ["65000:250"]);
+    const [p6] = await r.waitRoute("fd00:100:24::1/128");
+    assert.equal(p6?.localPref, 250, `${r.kind}: ${JSON.stringify(p6)}`);
+    assert.deepEqual(p6?.asPath, []);
+    assert.equal(p6?.nextHops[0], v6);
+    const [plain] = await r.waitRoute("10.100.24.17/32");
+    assert.equal(plain?.localPref, 100, `${r.kind}: ${JSON.stringify(plain)}`);
+    assert.deepEqual(plain?.communities, []);
+  }
+  await lab.close();
+  t.diagnostic(`iBGP: ${Date.now() - began} ms`);
+});
