@@ -12,7 +12,7 @@
 //     says so, the process lives on, and a session to BIRD beside them never flaps.
 
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -29,9 +29,12 @@ import {
   type Tool,
   waitFor,
 } from "./lib/index.ts";
+import { CASES, type Case, type PeerEvent, type Plan } from "./scripted-peer.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const SIGNALBOX = join(ROOT, "bin", "signalbox");
+const NODE = join(ROOT, "node_modules", ".bin", "node");
+const SCRIPTED_PEER = join(import.meta.dirname, "scripted-peer.ts");
 const STATUS = "127.0.0.1:7473";
 
 const labs: Lab[] = [];
@@ -440,3 +443,258 @@ for (const kind of ["frr", "bird"] as const) {
     t.diagnostic(`took ${Date.now() - started} ms`);
   });
 }
+
+// --- 3. malformed input -----------------------------------------------------------------------
+
+type Expectation =
+  | { reset: true; code: number; subcode: number; data?: string; words: RegExp }
+  | { reset: false; kind: "treat-as-withdraw" | "notification-received" };
+
+/** What the speaker must do with each case of scripted-peer.ts (data only where RFC 4271 defines it). */
+const EXPECT: Record<Case, Expectation> = {
+  "bad-marker": { reset: true, code: 1, subcode: 1, words: /Connection Not Synchronized/ },
+  "bad-length": { reset: true, code: 1, subcode: 2, data: "1388", words: /Bad Message Length/ },
+  "keepalive-length": { reset: true, code: 1, subcode: 2, data: "0014", words: /Bad Message Length/ },
+  "update-short": { reset: true, code: 1, subcode: 2, data: "0016", words: /Bad Message Length/ },
+  "bad-type": { reset: true, code: 1, subcode: 3, data: "09", words: /Bad Message Type/ },
+  "open-bad-version": { reset: true, code: 2, subcode: 1, data: "0004", words: /Unsupported Version/ },
+  "open-bad-as": { reset: true, code: 2, subcode: 2, words: /Bad Peer AS/ },
+  "open-bad-id": { reset: true, code: 2, subcode: 3, words: /Bad BGP Identifier/ },
+  "open-hold-1": { reset: true, code: 2, subcode: 6, words: /Unacceptable Hold Time/ },
+  "open-short": { reset: true, code: 1, subcode: 2, data: "001c", words: /Bad Message Length/ },
+  "open-unsupported-param": { reset: true, code: 2, subcode: 4, words: /Unsupported Optional Parameter/ },
+  "update-in-opensent": { reset: true, code: 5, subcode: 1, words: /Unexpected Message in OpenSent/i },
+  "keepalive-in-opensent": { reset: true, code: 5, subcode: 1, words: /Unexpected Message in OpenSent/i },
+  "open-in-openconfirm": { reset: true, code: 5, subcode: 2, words: /Unexpected Message in OpenConfirm/i },
+  "open-in-established": { reset: true, code: 5, subcode: 3, words: /Unexpected Message in Established/i },
+  "update-withdrawn-overrun": { reset: true, code: 3, subcode: 1, words: /Malformed Attribute List/ },
+  "update-bad-prefix-length": { reset: true, code: 3, subcode: 10, words: /Invalid Network Field/ },
+  "update-unknown-well-known": {
+    reset: true,
+    code: 3,
+    subcode: 2,
+    data: "406302abcd", // RFC 4271 §6.3: the unrecognized attribute (type, length, value)
+    words: /Unrecognized Well-known Attribute/,
+  },
+  "update-duplicate-mp-reach": { reset: true, code: 3, subcode: 1, words: /Malformed Attribute List/ },
+  "update-missing-origin": { reset: false, kind: "treat-as-withdraw" },
+  "update-origin-flags": { reset: false, kind: "treat-as-withdraw" },
+  // RFC 4486 §4: AFI 1, SAFI 1, the limit 10,000.
+  "max-prefix": {
+    reset: true,
+    code: 6,
+    subcode: 1,
+    data: "00010100002710",
+    words: /Maximum Number of Prefixes/,
+  },
+  notification: { reset: false, kind: "notification-received" },
+};
+
+function readEvents(file: string): PeerEvent[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return [];
+  }
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as PeerEvent);
+}
+
+test("malformed input from a scripted peer: the right NOTIFICATION per case, /status says why, the process and a BIRD session carry on", async (t) => {
+  if (!needAll(t, ["bird"])) return;
+  const started = Date.now();
+  const lab = await newLab();
+  const nodeNs = await lab.addNamespace("node");
+  const peersNs = await lab.addNamespace("peers");
+  const birdNs = await lab.addNamespace("bird");
+  await lab.addVeth(
+    { ns: nodeNs, ifname: "eth0", addresses: ["10.0.35.2/24"] },
+    { ns: peersNs, ifname: "eth0", addresses: ["10.0.35.1/24"] },
+  );
+  await lab.addVeth(
+    { ns: nodeNs, ifname: "eth1", addresses: ["10.0.36.2/24"] },
+    { ns: birdNs, ifname: "eth0", addresses: ["10.0.36.1/24"] },
+  );
+  const cases = CASES.map((c, i) => ({ address: `10.0.35.${101 + i}`, case: c }));
+  for (const c of cases) await lab.addAddress(peersNs, "eth0", `${c.address}/24`);
+  const b = await bird.start(lab, birdNs, {
+    asn: 65000,
+    routerId: "10.0.36.1",
+    neighbors: [{ address: "10.0.36.2", peerAs: 65010, holdTime: 3, passive: true }],
+  });
+
+  // The speaker first runs with BIRD alone; the scripted peers are added to its config later,
+  // so the BIRD session is already up when the broken messages arrive.
+  const dir = lab.path("manifests");
+  await lab.run(undefined, ["mkdir", "-p", dir]);
+  const birdPeer: PeerSpec = { address: "10.0.36.1", peerAsn: 65000, myAsn: 65010 };
+  const prefix = "10.200.35.1/32";
+  writeManifests(dir, [birdPeer], "10.200.35.0/24", ["10.200.35.1"]);
+  const speaker = new TestSpeaker(lab, nodeNs, dir, "node", "notify");
+  await speaker.start();
+  await b.waitEstablished("10.0.36.2");
+  await b.waitRoute(prefix);
+  const birdUpAt = Date.now();
+
+  const planFile = lab.path("plan.json");
+  const eventsFile = lab.path("events.jsonl");
+  const plan: Plan = { asn: 65100, holdTime: 3, cases };
+  writeFileSync(planFile, JSON.stringify(plan));
+  const peer = lab.spawn(peersNs, [
+    NODE,
+    "--disable-warning=ExperimentalWarning",
+    SCRIPTED_PEER,
+    planFile,
+    eventsFile,
+  ]);
+  await waitFor(
+    () => {
+      if (!peer.running) throw new Error(`scripted peer exited: ${peer.logTail(20)}`);
+      return readEvents(eventsFile).some((e) => e.event === "ready");
+    },
+    { what: "the scripted peer listening on every case address" },
+  );
+
+  // BIRD's view, sampled while the scripted peers misbehave.
+  const birdSamples: { at: number; established: boolean; route: boolean; error?: string }[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const at = Date.now();
+      try {
+        const s = await b.sessionState("10.0.36.2");
+        const r = (await b.receivedRoutes("ipv4")).some((x) => x.prefix === prefix);
+        birdSamples.push({ at, established: s.established, route: r });
+      } catch (e) {
+        if (sampling) birdSamples.push({ at, established: false, route: false, error: String(e) });
+      }
+      await sleep(Math.max(0, at + 100 - Date.now()));
+    }
+  })();
+  t.after(async () => {
+    sampling = false;
+    await sampler;
+  });
+
+  writeManifests(
+    dir,
+    [birdPeer, ...cases.map((c) => ({ address: c.address, peerAsn: 65100, myAsn: 65010 }))],
+    "10.200.35.0/24",
+    ["10.200.35.1"],
+  );
+
+  // Every case has played out on its first connection: a reset case got its NOTIFICATION and
+  // was closed by the speaker; the NOTIFICATION case was closed without one; the
+  // treat-as-withdraw case sent its UPDATEs.
+  const firstConn = (address: string) =>
+    readEvents(eventsFile).filter((e) => e.address === address && e.conn === 1);
+  const done = (c: (typeof cases)[number]) => {
+    const ev = firstConn(c.address);
+    const closed = ev.some((e) => e.event === "closed");
+    const x = EXPECT[c.case];
+    if (x.reset) return closed && ev.some((e) => e.what === "NOTIFICATION");
+    if (x.kind === "notification-received") return closed;
+    return ev.some((e) => e.event === "sent" && e.what === "UPDATE for 10.99.0.2/32");
+  };
+  await waitFor(() => cases.filter((c) => !done(c)).map((c) => c.case), {
+    what: "every scripted case to play out on its first connection",
+    timeoutMs: 15_000,
+    until: (left) => left.length === 0,
+  });
+  // Their reasons in /status.
+  const statusOf = async () => {
+    const s = await speaker.status();
+    return new Map(s.peers.map((p) => [p.peerAddress, p]));
+  };
+  let peers = await waitFor(statusOf, {
+    what: "/status to show lastError for every reset case",
+    until: (m) => cases.every((c) => !EXPECT[c.case].reset || m.get(c.address)?.lastError !== undefined),
+  });
+
+  const problems: string[] = [];
+  /** /status problems of the max-prefix case: a known bug, reported by a todo subtest below. */
+  const maxPrefixStatus: string[] = [];
+  for (const c of cases) {
+    const x = EXPECT[c.case];
+    const ev = firstConn(c.address);
+    const notifications = ev.filter((e) => e.event === "received" && e.what === "NOTIFICATION");
+    const st = peers.get(c.address);
+    const err = st?.lastError;
+    const got = notifications.map((n) => `${n.code}/${n.subcode} data ${n.data || "-"}`).join(", ") || "none";
+    if (x.reset) {
+      const want = `${x.code}/${x.subcode}${x.data !== undefined ? ` data ${x.data}` : ""}`;
+      const n = notifications[0];
+      if (
+        notifications.length !== 1 ||
+        n?.code !== x.code ||
+        n.subcode !== x.subcode ||
+        (x.data !== undefined && n.data !== x.data)
+      )
+        problems.push(`${c.case}: sent ${got}, expected ${want}`);
+      const statusProblems = c.case === "max-prefix" ? maxPrefixStatus : problems;
+      if (err?.kind !== "notification-sent" || err.code !== x.code || err.subcode !== x.subcode)
+        statusProblems.push(`${c.case}: /status lastError ${JSON.stringify(err)}, expected ${want} sent`);
+      else if (!x.words.test(err.description ?? ""))
+        statusProblems.push(
+          `${c.case}: /status lastError description ${JSON.stringify(err)} lacks ${x.words}`,
+        );
+    } else if (x.kind === "notification-received") {
+      // RFC 4271 §6.4 / checklist 2.18: a NOTIFICATION is never answered.
+      if (notifications.length > 0) problems.push(`${c.case}: answered the peer's NOTIFICATION with ${got}`);
+      if (err?.kind !== "notification-received" || err.code !== 6 || err.subcode !== 2)
+        problems.push(`${c.case}: /status lastError ${JSON.stringify(err)}, expected 6/2 received`);
+      else if (!/Cease/.test(err.description ?? ""))
+        problems.push(`${c.case}: /status lastError description ${JSON.stringify(err)} lacks Cease`);
+    } else {
+      // RFC 7606 §3 (d): a missing well-known attribute is treat-as-withdraw, not a reset.
+      if (notifications.length > 0) problems.push(`${c.case}: sent ${got}, expected no NOTIFICATION`);
+      if (ev.some((e) => e.event === "closed")) problems.push(`${c.case}: the speaker closed the session`);
+      if (st?.state !== "Established" || st.flaps !== 0 || st.lastError !== undefined)
+        problems.push(`${c.case}: /status ${JSON.stringify(st)}, expected Established, no flap, no error`);
+      if (st?.prefixes.received !== 1)
+        problems.push(
+          `${c.case}: received prefixes ${st?.prefixes.received}, expected 1 (10.99.0.1 withdrawn)`,
+        );
+    }
+  }
+  assert.deepEqual(problems, []);
+  await t.test(
+    "max-prefix: /status lastError names the Cease/1 the speaker sent",
+    {
+      todo:
+        "BUG: protocol/bgp/fsm.ts stoppedReason() drops the NOTIFICATION an AutomaticStop carries: " +
+        'lastError is {kind:"stopped", text:"stopped automatically"} with no code',
+    },
+    () => assert.deepEqual(maxPrefixStatus, []),
+  );
+  t.diagnostic(`all cases played out ${Date.now() - started} ms after start`);
+
+  // Every reset session comes back (the peer is healthy from its second connection on),
+  // except the max-prefix one: an AutomaticStop leaves the session Idle until the speaker
+  // restarts or its config changes.
+  peers = await waitFor(statusOf, {
+    what: "every scripted session Established again",
+    timeoutMs: 15_000,
+    until: (m) => cases.every((c) => c.case === "max-prefix" || m.get(c.address)?.state === "Established"),
+  });
+  assert.ok(speaker.daemon?.running, "the speaker process is still running");
+
+  sampling = false;
+  await sampler;
+  const birdState = peers.get("10.0.36.1");
+  assert.equal(birdState?.state, "Established");
+  assert.equal(birdState?.flaps, 0, "the BIRD session never flapped");
+  assert.equal(birdState?.lastError, undefined);
+  const bad = birdSamples.filter((s) => !s.established || !s.route);
+  assert.ok(birdSamples.length >= 5, `too few BIRD samples: ${birdSamples.length}`);
+  assert.deepEqual(bad, [], "BIRD lost the session or the route at some samples");
+  const up = await b.sessionState("10.0.36.2");
+  assert.ok(
+    (up.uptimeSeconds ?? 0) >= Math.floor((Date.now() - birdUpAt) / 1000) - 1,
+    `BIRD session uptime ${up.uptimeSeconds} s: it was reset`,
+  );
+  t.diagnostic(`${birdSamples.length} BIRD samples, took ${Date.now() - started} ms`);
+});
