@@ -18,7 +18,6 @@ import { after, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   bird,
-  type Daemon,
   findExecutable,
   frr,
   isCI,
@@ -29,13 +28,12 @@ import {
   type Tool,
   waitFor,
 } from "./lib/index.ts";
+import * as speaker from "./lib/speaker.ts";
 import { CASES, type Case, type PeerEvent, type Plan } from "./scripted-peer.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const SIGNALBOX = join(ROOT, "bin", "signalbox");
 const NODE = join(ROOT, "node_modules", ".bin", "node");
 const SCRIPTED_PEER = join(import.meta.dirname, "scripted-peer.ts");
-const STATUS = "127.0.0.1:7473";
 
 const labs: Lab[] = [];
 async function newLab(): Promise<Lab> {
@@ -62,133 +60,13 @@ function needAll(t: TestContext, tools: Tool[]): boolean {
   return false;
 }
 
-interface PeerSpec {
-  address: string;
-  peerAsn: number;
-  myAsn: number;
-  holdTime?: number;
-  gracefulRestart?: boolean;
-  gracefulRestartTime?: number;
-}
+const POOL = (net: number) => ({ name: "public", addresses: [`10.200.${net}.0/24`] });
 
-/** A manifest folder: the MetalLB ConfigMap (one bgp pool) and one Service per ingress IP. */
-function writeManifests(dir: string, peers: PeerSpec[], pool: string, ips: string[]): void {
-  const peerLines = peers.flatMap((p) => [
-    `    - peer-address: ${p.address}`,
-    `      peer-asn: ${p.peerAsn}`,
-    `      my-asn: ${p.myAsn}`,
-    `      hold-time: ${p.holdTime ?? 3}s`,
-    ...(p.gracefulRestart ? ["      graceful-restart: true"] : []),
-    ...(p.gracefulRestartTime ? [`      graceful-restart-time: ${p.gracefulRestartTime}s`] : []),
-  ]);
-  const config = [
-    "apiVersion: v1",
-    "kind: ConfigMap",
-    "metadata: { name: config, namespace: metallb-system }",
-    "data:",
-    "  config: |",
-    "    peers:",
-    ...peerLines,
-    "    address-pools:",
-    "    - name: public",
-    "      protocol: bgp",
-    `      addresses: [${pool}]`,
-    "",
-  ].join("\n");
-  writeFileSync(join(dir, "config.yaml"), config);
-  const services = ips.map((ip, i) =>
-    [
-      "apiVersion: v1",
-      "kind: Service",
-      `metadata: { name: svc${i}, namespace: default }`,
-      "spec: { type: LoadBalancer }",
-      `status: { loadBalancer: { ingress: [{ ip: ${ip} }] } }`,
-      "",
-    ].join("\n"),
-  );
-  writeFileSync(join(dir, "services.yaml"), services.join("---\n"));
-}
-
-interface PeerStatus {
-  key: string;
-  peerAddress: string;
-  state: string;
-  flaps: number;
-  uptimeSeconds?: number;
-  prefixes: { advertised: { ipv4: number; ipv6: number }; received: number; desired: number };
-  messages: {
-    sent: { notification: number; update: number };
-    received: { notification: number; update: number };
-  };
-  lastError?: { kind: string; text: string; code?: number; subcode?: number; description?: string };
-}
-
-interface SpeakerStatus {
-  node: string;
-  peers: PeerStatus[];
-}
-
-/** One `signalbox speaker --standalone` process in a namespace, restartable. */
-class TestSpeaker {
-  daemon: Daemon | undefined;
-  readonly lab: Lab;
-  readonly ns: string;
-  readonly dir: string;
-  readonly node: string;
-  readonly stopMode: "graceful" | "notify";
-
-  constructor(lab: Lab, ns: string, dir: string, node: string, stopMode: "graceful" | "notify") {
-    this.lab = lab;
-    this.ns = ns;
-    this.dir = dir;
-    this.node = node;
-    this.stopMode = stopMode;
-  }
-
-  async start(): Promise<void> {
-    this.daemon = this.lab.spawn(this.ns, [
-      SIGNALBOX,
-      "speaker",
-      ...["--standalone", this.dir, "--node", this.node],
-      ...["--status-address", STATUS, "--bgp-listen", "off", "--stop", this.stopMode],
-      ...["--log-level", "debug"],
-    ]);
-    await waitFor(
-      async () => {
-        if (!this.daemon?.running) throw new Error(`speaker exited: ${this.daemon?.logTail(20)}`);
-        return (await this.status()).peers.length > 0;
-      },
-      { what: `speaker ${this.node} in ${this.ns} serving /status with peers`, timeoutMs: 10_000 },
-    );
-  }
-
-  async status(): Promise<SpeakerStatus> {
-    const r = await this.lab.exec(this.ns, ["curl", "-sf", "--max-time", "2", `http://${STATUS}/status`], {
-      timeoutMs: 4000,
-    });
-    if (r.code !== 0) throw new Error(`GET /status in ${this.ns}: curl exit ${r.code} ${r.stderr}`);
-    return JSON.parse(r.stdout) as SpeakerStatus;
-  }
-
-  async peer(address: string): Promise<PeerStatus> {
-    const p = (await this.status()).peers.find((x) => x.peerAddress === address);
-    if (p === undefined) throw new Error(`no peer ${address} in /status of ${this.node}`);
-    return p;
-  }
-
-  /** SIGTERM: the speaker acts on its --stop mode; waits for the exit. */
-  async stop(): Promise<void> {
-    const s = await this.daemon?.stop(5000);
-    assert.equal(s?.signal ?? null, null, `speaker ${this.node} exited by itself: ${JSON.stringify(s)}`);
-  }
-
-  async kill(): Promise<void> {
-    await this.daemon?.kill();
-  }
-
-  logTail(lines = 30): string {
-    return this.daemon?.logTail(lines) ?? "";
-  }
+/** SIGTERM; the speaker must exit by itself (its --stop mode done), not be SIGKILLed. */
+async function stopSpeaker(sp: speaker.SignalboxSpeaker): Promise<void> {
+  await sp.stop();
+  const s = sp.daemon?.exitStatus;
+  assert.deepEqual(s, { code: 0, signal: null }, `speaker ${sp.node} did not exit cleanly on SIGTERM`);
 }
 
 function gateways(hops: KernelNextHop[]): string {
@@ -232,26 +110,31 @@ for (const kind of ["frr", "bird"] as const) {
         passive: true,
       })),
     });
-    const dir = lab.path("manifests");
-    await lab.run(undefined, ["mkdir", "-p", dir]);
     const ip = `10.200.${net}.1`;
-    writeManifests(dir, [{ address: torIp, peerAsn: 65000, myAsn: 65010 }], `10.200.${net}.0/24`, [ip]);
-    const speakers: TestSpeaker[] = [];
+    const speakers: speaker.SignalboxSpeaker[] = [];
     for (const i of nodes) {
       const ns = await lab.addNamespace(`node${i}`);
       await lab.connectToBridge({ ns, ifname: "eth0", addresses: [`10.0.${net}.${i}/24`] }, sw);
-      const s = new TestSpeaker(lab, ns, dir, `node${i}`, "notify");
-      await s.start();
-      speakers.push(s);
+      // Every node gets the same manifests; only --node differs.
+      speakers.push(
+        await speaker.start(lab, ns, {
+          node: `node${i}`,
+          peers: [{ address: torIp, peerAsn: 65000, myAsn: 65010 }],
+          pools: [POOL(net)],
+          services: [{ name: "web", ips: [ip] }],
+          bgpListen: "off",
+          stop: "notify",
+        }),
+      );
     }
     const both = nodes.map((i) => `10.0.${net}.${i}`).join();
     await waitGateways(tor, `${ip}/32`, both, "both nodes up");
-    const [n11, n12] = speakers as [TestSpeaker, TestSpeaker];
-    await n11.stop();
+    const [n11, n12] = speakers as [speaker.SignalboxSpeaker, speaker.SignalboxSpeaker];
+    await stopSpeaker(n11);
     await waitGateways(tor, `${ip}/32`, `10.0.${net}.12`, "node11 stopped with Cease", 2000);
     await n11.start();
     await waitGateways(tor, `${ip}/32`, both, "node11 back");
-    assert.equal((await n12.peer(torIp)).flaps, 0, "node12's session never flapped");
+    assert.equal((await n12.peer(torIp))?.flaps, 0, "node12's session never flapped");
     t.diagnostic(`took ${Date.now() - started} ms`);
   });
 }
@@ -366,17 +249,18 @@ for (const kind of ["frr", "bird"] as const) {
         },
       ],
     });
-    const dir = lab.path("manifests");
-    await lab.run(undefined, ["mkdir", "-p", dir]);
     const prefix = `10.200.${net}.1/32`;
-    writeManifests(
-      dir,
-      [{ address: torIp, peerAsn: 65000, myAsn: 65010, gracefulRestart: true, gracefulRestartTime: 30 }],
-      `10.200.${net}.0/24`,
-      [prefix.replace("/32", "")],
-    );
-    let speaker = new TestSpeaker(lab, nodeNs, dir, "node", "graceful");
-    await speaker.start();
+    const options: speaker.SpeakerOptions = {
+      node: "node",
+      peers: [
+        { address: torIp, peerAsn: 65000, myAsn: 65010, gracefulRestart: true, gracefulRestartTime: 30 },
+      ],
+      pools: [POOL(net)],
+      services: [{ name: "web", ips: [prefix.replace("/32", "")] }],
+      bgpListen: "off",
+      stop: "graceful",
+    };
+    const sp = await speaker.start(lab, nodeNs, options);
     await tor.waitEstablished(nodeIp);
     await waitGateways(tor, prefix, nodeIp, "speaker up");
     await waitFor(() => staleAt(tor, prefix), {
@@ -387,8 +271,8 @@ for (const kind of ["frr", "bird"] as const) {
     for (const how of ["SIGTERM with --stop graceful", "SIGKILL"] as const) {
       const t0 = Date.now();
       const sampler = sampleKernel(tor, prefix);
-      if (how === "SIGKILL") await speaker.kill();
-      else await speaker.stop();
+      if (how === "SIGKILL") await sp.kill();
+      else await stopSpeaker(sp);
       await waitFor(() => tor.sessionState(nodeIp), {
         what: `${kind} to see the session go (${how})`,
         timeoutMs: 5000,
@@ -399,9 +283,14 @@ for (const kind of ["frr", "bird"] as const) {
         timeoutMs: 5000,
         until: (s) => s === true,
       });
+      // Stay away for a while (20 samples, about a second): the ToR must keep forwarding on
+      // its own, not just for the moment it takes to notice.
       const down = sampler.samples.length;
-      speaker = new TestSpeaker(lab, nodeNs, dir, "node", "graceful");
-      await speaker.start();
+      await waitFor(() => sampler.samples.length - down, {
+        what: `20 kernel samples while the speaker is away (${how})`,
+        until: (n) => n >= 20,
+      });
+      await sp.start();
       await tor.waitEstablished(nodeIp);
       await waitFor(() => staleAt(tor, prefix), {
         what: `${prefix} no longer stale after the new session's End-of-RIB (${how})`,
@@ -420,21 +309,20 @@ for (const kind of ["frr", "bird"] as const) {
       );
       const gaps = samples.slice(1).map((s, i) => s.at - samples[i]!.at);
       const maxGap = Math.max(...gaps);
-      assert.ok(down >= 1 && samples.length >= 10, `too few samples: ${samples.length}`);
+      assert.ok(down >= 1 && samples.length >= 30, `too few samples: ${samples.length}`);
       assert.ok(maxGap < 500, `samples too far apart: ${maxGap} ms`);
       t.diagnostic(`${how}: ${samples.length} samples over ${Date.now() - t0} ms, largest gap ${maxGap} ms`);
     }
-    assert.equal((await speaker.peer(torIp)).state, "Established");
+    assert.equal((await sp.peer(torIp))?.state, "Established");
 
     // Negative: --stop notify sends Cease, and the ToR drops the route at once (well before
     // the 3 s hold time or the 30 s restart time could).
-    await speaker.stop(); // graceful; the notify speaker takes over
-    speaker = new TestSpeaker(lab, nodeNs, dir, "node", "notify");
-    await speaker.start();
+    await stopSpeaker(sp); // graceful; a --stop notify speaker takes over
+    const notify = await speaker.start(lab, nodeNs, { ...options, stop: "notify" });
     await tor.waitEstablished(nodeIp);
     await waitFor(() => staleAt(tor, prefix), { what: `${prefix} fresh again`, until: (s) => s === false });
     const stopAt = Date.now();
-    await speaker.stop();
+    await stopSpeaker(notify);
     await waitGateways(tor, prefix, "", "speaker stopped with --stop notify", 1500);
     const gone = Date.now() - stopAt;
     assert.equal(await staleAt(tor, prefix), undefined, "no stale copy kept in the BGP table");
@@ -528,13 +416,16 @@ test("malformed input from a scripted peer: the right NOTIFICATION per case, /st
 
   // The speaker first runs with BIRD alone; the scripted peers are added to its config later,
   // so the BIRD session is already up when the broken messages arrive.
-  const dir = lab.path("manifests");
-  await lab.run(undefined, ["mkdir", "-p", dir]);
-  const birdPeer: PeerSpec = { address: "10.0.36.1", peerAsn: 65000, myAsn: 65010 };
+  const birdPeer: speaker.SpeakerPeer = { address: "10.0.36.1", peerAsn: 65000, myAsn: 65010 };
   const prefix = "10.200.35.1/32";
-  writeManifests(dir, [birdPeer], "10.200.35.0/24", ["10.200.35.1"]);
-  const speaker = new TestSpeaker(lab, nodeNs, dir, "node", "notify");
-  await speaker.start();
+  const sp = await speaker.start(lab, nodeNs, {
+    node: "node",
+    peers: [birdPeer],
+    pools: [POOL(35)],
+    services: [{ name: "web", ips: ["10.200.35.1"] }],
+    bgpListen: "off",
+    stop: "notify",
+  });
   await b.waitEstablished("10.0.36.2");
   await b.waitRoute(prefix);
   const birdUpAt = Date.now();
@@ -579,12 +470,10 @@ test("malformed input from a scripted peer: the right NOTIFICATION per case, /st
     await sampler;
   });
 
-  writeManifests(
-    dir,
-    [birdPeer, ...cases.map((c) => ({ address: c.address, peerAsn: 65100, myAsn: 65010 }))],
-    "10.200.35.0/24",
-    ["10.200.35.1"],
-  );
+  sp.writeConfig({
+    peers: [birdPeer, ...cases.map((c) => ({ address: c.address, peerAsn: 65100, myAsn: 65010 }))],
+    pools: [POOL(35)],
+  });
 
   // Every case has played out on its first connection: a reset case got its NOTIFICATION and
   // was closed by the speaker; the NOTIFICATION case was closed without one; the
@@ -606,7 +495,7 @@ test("malformed input from a scripted peer: the right NOTIFICATION per case, /st
   });
   // Their reasons in /status.
   const statusOf = async () => {
-    const s = await speaker.status();
+    const s = await sp.status();
     return new Map(s.peers.map((p) => [p.peerAddress, p]));
   };
   let peers = await waitFor(statusOf, {
@@ -680,7 +569,7 @@ test("malformed input from a scripted peer: the right NOTIFICATION per case, /st
     timeoutMs: 15_000,
     until: (m) => cases.every((c) => c.case === "max-prefix" || m.get(c.address)?.state === "Established"),
   });
-  assert.ok(speaker.daemon?.running, "the speaker process is still running");
+  assert.ok(sp.daemon?.running, "the speaker process is still running");
 
   sampling = false;
   await sampler;
