@@ -541,3 +541,77 @@ test("iBGP with FRR and BIRD: LOCAL_PREF from the advertisement, empty AS path, 
   await lab.close();
   t.diagnostic(`iBGP: ${Date.now() - began} ms`);
 });
+
+/** FRR ToR with an IPv4 session carrying both families, and our speaker without next-hop-v6. */
+async function v6WithoutNextHop(net: number) {
+  const lab = await newLab();
+  const tor = await lab.addNamespace("tor");
+  const node = await lab.addNamespace("node");
+  await lab.addVeth(
+    { ns: tor, ifname: "eth0", addresses: [`10.0.${net}.1/24`, `fd00:${net}::1/64`] },
+    { ns: node, ifname: "eth0", addresses: [`10.0.${net}.2/24`, `fd00:${net}::2/64`] },
+  );
+  const router = await frr.start(lab, tor, {
+    asn: TOR_AS,
+    routerId: `10.0.${net}.1`,
+    neighbors: [{ address: `10.0.${net}.2`, peerAs: OUR_AS, holdTime: HOLD, families: ["ipv4", "ipv6"] }],
+  });
+  const peer = {
+    address: `10.0.${net}.1`,
+    peerAsn: TOR_AS,
+    myAsn: OUR_AS,
+    holdTime: HOLD,
+    routerId: `10.0.${net}.2`,
+  };
+  const pools = [{ name: "p", addresses: [`10.100.${net}.0/24`, `fd00:100:${net}::/64`] }];
+  const web = { name: "web", ips: [`10.100.${net}.1`, `fd00:100:${net}::1`] };
+  const sp = await speaker.start(lab, node, { peers: [peer], pools, services: [web] });
+  await sp.waitEstablished(peer.address);
+  await router.waitRoute(`10.100.${net}.1/32`);
+  return { lab, router, sp, peer, pools, web };
+}
+
+test("IPv6 routes on an IPv4 session need next-hop-v6: without it /status says why; set at run time, they go out", async (t) => {
+  if (!need(t, ["frr"])) return;
+  const { lab, router, sp, peer, pools } = await v6WithoutNextHop(26);
+  const s = await sp.waitPeer(peer.address, (p) => p.unsendable !== undefined, "reporting unsendable routes");
+  assert.equal(s.unsendable?.count, 1);
+  assert.match(s.unsendable?.reason ?? "", /next-hop-v4\/v6/);
+  assert.deepEqual(s.capabilities?.families, ["ipv4-unicast", "ipv6-unicast"]);
+  assert.equal((await router.receivedRoutes("ipv6")).length, 0, "nothing sent without a next hop");
+  // The config changes: the session restarts with the new setting, and the route goes out.
+  sp.writeConfig({ peers: [{ ...peer, nextHopV6: "fd00:26::2" }], pools });
+  const [r6] = await router.waitRoute("fd00:100:26::1/128", { timeoutMs: 20_000 });
+  assert.equal(r6?.nextHops[0], "fd00:26::2", JSON.stringify(r6));
+  const after = await sp.waitEstablished(peer.address);
+  assert.equal(after.unsendable, undefined, JSON.stringify(after));
+  assert.equal(after.prefixes.advertised.ipv6, 1);
+  await lab.close();
+});
+
+test("status: routes that could not be sent are not counted as advertised, and stay reported after other changes", {
+  todo: "bug in src/speaker/bgp/session.ts flush()/encodeAnnouncements(): see the comment in this test",
+}, async (t) => {
+  // The Adj-RIB-Out records every route of a negotiated family, even those
+  // encodeAnnouncements() skipped for want of a next hop, so /status counts them as
+  // advertised; and `unsendable` is recomputed from the routes of the latest batch only, so
+  // any later change (here: one more IPv4 Service) clears it while the IPv6 route is
+  // still not sent.
+  if (!need(t, ["frr"])) return;
+  const { lab, router, sp, peer, web } = await v6WithoutNextHop(27);
+  const s = await sp.waitPeer(peer.address, (p) => p.unsendable !== undefined, "reporting unsendable routes");
+  await sp.setServices([web, { name: "api", ips: ["10.100.27.2"] }]);
+  await router.waitRoute("10.100.27.2/32");
+  const later = await sp.waitPeer(
+    peer.address,
+    (p) => p.prefixes.advertised.ipv4 === 2,
+    "advertising 2 IPv4 routes",
+  );
+  await lab.close();
+  const problems: string[] = [];
+  if (s.prefixes.advertised.ipv6 !== 0)
+    problems.push(`an unsent IPv6 route counted as advertised: ${JSON.stringify(s.prefixes)}`);
+  if (later.unsendable?.count !== 1)
+    problems.push(`after an unrelated change, unsendable is ${JSON.stringify(later.unsendable)}`);
+  assert.deepEqual(problems, []);
+});
