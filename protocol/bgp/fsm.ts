@@ -258,10 +258,26 @@ function received(n: NotificationMessage): DownReason {
   };
 }
 
-const stoppedReason = (e: Extract<Event, { type: "ManualStop" | "AutomaticStop" }>): DownReason => ({
-  kind: "stopped",
-  text: e.type === "ManualStop" ? "stopped by the operator" : "stopped automatically",
-});
+/**
+ * Why a stop event took the session down. An automatic stop that sends a NOTIFICATION (the
+ * max-prefix guard's Cease/1, say) is reported as that NOTIFICATION, and restarts later; an
+ * operator's stop keeps the session down.
+ */
+function stoppedReason(e: Extract<Event, { type: "ManualStop" | "AutomaticStop" }>): DownReason {
+  if (e.type === "AutomaticStop" && e.notification !== undefined) {
+    const n = e.notification;
+    return {
+      kind: "notification-sent",
+      text: `sent NOTIFICATION ${describe(n)}`,
+      code: n.code,
+      subcode: n.subcode,
+    };
+  }
+  return {
+    kind: "stopped",
+    text: e.type === "ManualStop" ? "stopped by the operator" : "stopped automatically",
+  };
+}
 
 export function step(fsm: Fsm, event: Event): Step {
   const none: Step = { fsm, actions: [] };

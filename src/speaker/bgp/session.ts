@@ -644,6 +644,7 @@ export class BgpSession {
   private onDown(conn: Connection, reason: DownReason, wasEstablished: boolean): void {
     if (!conn.primary) return;
     this.outbox.length = 0;
+    this.unsendable = undefined;
     if (wasEstablished) this.flaps++;
     this.establishedAt = undefined;
     this.establishedWall = undefined;
@@ -737,13 +738,19 @@ export class BgpSession {
     });
   }
 
-  /** Sends the difference between the Adj-RIB-Out and the desired routes (all of them at start). */
+  /**
+   * Sends the difference between the Adj-RIB-Out and the desired routes (all of them at start).
+   * Only routes that can be sent enter the Adj-RIB-Out: a family the peer did not negotiate, or
+   * one without a next hop on this session, is left out and reported in status.
+   */
   private flush(conn: Connection, initial: boolean): void {
     const n = conn.fsm.negotiated;
     if (n === undefined) return;
-    const v4 = n.families.some((f) => f.afi === Afi.IPV4 && f.safi === Safi.UNICAST);
-    const v6 = n.families.some((f) => f.afi === Afi.IPV6 && f.safi === Safi.UNICAST);
-    const sendable = v4 && v6 ? this.desired : this.desired.filter((r) => (r.prefix.family === 4 ? v4 : v6));
+    const negotiated = (afi: number) => n.families.some((f) => f.afi === afi && f.safi === Safi.UNICAST);
+    const nh4 = negotiated(Afi.IPV4) ? this.nextHop(conn, 4) : undefined;
+    const nh6 = negotiated(Afi.IPV6) ? this.nextHop(conn, 6) : undefined;
+    const sendable = this.desired.filter((r) => (r.prefix.family === 4 ? nh4 : nh6) !== undefined);
+    this.unsendable = unsendableReport(this.desired, negotiated, nh4, nh6);
     // The initial table is all of it: nothing to diff against.
     const { announce, withdraw } = initial
       ? { announce: sendable, withdraw: [] }
@@ -804,7 +811,6 @@ export class BgpSession {
       else for (const i of [0, 1] as const) for (const p of prefixes[i]) merged.prefixes[i].push(p);
     }
     const out: Uint8Array[] = [];
-    let skipped = 0;
     for (const { attributes: a, prefixes } of byKey.values()) {
       const attributes = originatedAttributes(a, {
         localAs: this.config.localAs,
@@ -813,19 +819,11 @@ export class BgpSession {
       });
       for (const family of [4, 6] as const) {
         const ps = prefixes[family === 4 ? 0 : 1];
-        if (ps.length === 0) continue;
         const nextHop = this.nextHop(conn, family);
-        if (nextHop === undefined) {
-          skipped += ps.length;
-          continue;
-        }
+        if (ps.length === 0 || nextHop === undefined) continue;
         out.push(...packAnnouncements({ family, attributes, nextHops: [nextHop], prefixes: ps }, conn.ctx));
       }
     }
-    this.unsendable =
-      skipped > 0
-        ? { count: skipped, reason: "no next hop of the route's family on this session (set next-hop-v4/v6)" }
-        : undefined;
     return out;
   }
 
@@ -896,6 +894,32 @@ export class BgpSession {
       ...(this.unsendable ? { unsendable: this.unsendable } : {}),
     };
   }
+}
+
+/** What of the desired routes cannot go on this session, and why (for status). */
+function unsendableReport(
+  desired: readonly Route[],
+  negotiated: (afi: number) => boolean,
+  nh4: IpAddress | undefined,
+  nh6: IpAddress | undefined,
+): { count: number; reason: string } | undefined {
+  const reasons: string[] = [];
+  let count = 0;
+  for (const [family, afi, nh] of [
+    [4, Afi.IPV4, nh4],
+    [6, Afi.IPV6, nh6],
+  ] as const) {
+    if (nh !== undefined) continue;
+    const n = desired.filter((r) => r.prefix.family === family).length;
+    if (n === 0) continue;
+    count += n;
+    reasons.push(
+      negotiated(afi)
+        ? `${n} IPv${family} route(s): no IPv${family} next hop on this session (set next-hop-v${family})`
+        : `${n} IPv${family} route(s): the peer did not negotiate IPv${family} unicast`,
+    );
+  }
+  return count === 0 ? undefined : { count, reason: reasons.join("; ") };
 }
 
 /** The FSM event for a message that failed to decode (RFC 4271 §8.1.2 events 21, 22, 28). */
