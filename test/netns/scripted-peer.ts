@@ -20,6 +20,7 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import {
+  type Capability,
   DEFAULT_CONTEXT,
   decodeMessage,
   encodeMessage,
@@ -59,6 +60,12 @@ export const CASES = [
   // Cease (RFC 4486) and the peer's own NOTIFICATION
   "max-prefix",
   "notification",
+  // ROUTE-REFRESH (RFC 7313)
+  "route-refresh-bad-length",
+  // valid, if unusual: the session must stay up
+  "open-unknown-capability",
+  "open-hold-0",
+  "update-byte-by-byte",
 ] as const;
 export type Case = (typeof CASES)[number];
 
@@ -72,6 +79,8 @@ export interface PeerEvent {
   event: "ready" | "connected" | "sent" | "received" | "closed" | "error";
   address?: string;
   conn?: number;
+  /** Wall clock (ms since the epoch), and ms since the connection was accepted. */
+  at?: number;
   ms?: number;
   /** sent: what; received: the message type. */
   what?: string;
@@ -113,14 +122,20 @@ function update(attributes: number[], nlri: number[]): Uint8Array {
   return frame(2, [0, 0, attributes.length >> 8, attributes.length & 0xff, ...attributes, ...nlri]);
 }
 
-function open(asn: number, holdTime: number, address: string, version = 4): Uint8Array {
+function open(
+  asn: number,
+  holdTime: number,
+  address: string,
+  version = 4,
+  extra: Capability[] = [],
+): Uint8Array {
   const m: OpenMessage = {
     type: "OPEN",
     version,
     myAs: asn > 65535 ? 23456 : asn,
     holdTime,
     bgpId: IpAddress.parse(address)!,
-    parameters: [[{ code: 1, afi: 1, safi: 1 }, { code: 2 }, { code: 65, asn }]],
+    parameters: [[{ code: 1, afi: 1, safi: 1 }, { code: 2 }, { code: 65, asn }, ...extra]],
   };
   return encodeMessage(m, DEFAULT_CONTEXT);
 }
@@ -154,7 +169,8 @@ class Connection {
   }
 
   emit(e: PeerEvent): void {
-    this.log({ address: this.address, conn: this.conn, ms: Date.now() - this.t0, ...e });
+    const at = Date.now();
+    this.log({ address: this.address, conn: this.conn, at, ms: at - this.t0, ...e });
   }
 
   private onData(chunk: Buffer): void {
@@ -228,7 +244,15 @@ async function play(c: Connection, name: Case, plan: Plan, localAddress: string)
       await c.until((m) => m.type === "KEEPALIVE");
       return c.send("second OPEN in OpenConfirm", open(asn, holdTime, localAddress));
   }
-  c.send("OPEN", open(asn, holdTime, localAddress));
+  // Enhanced route refresh (70) where the case needs it; an unassigned capability (0x99) that
+  // the speaker must ignore (RFC 5492 §4); hold time 0: no keepalives either way (§4.2).
+  const extra: Capability[] =
+    name === "route-refresh-bad-length"
+      ? [{ code: 70 }]
+      : name === "open-unknown-capability"
+        ? [{ code: 0x99, value: Uint8Array.of(1, 2, 3), unknown: true }]
+        : [];
+  c.send("OPEN", open(asn, name === "open-hold-0" ? 0 : holdTime, localAddress, 4, extra));
   c.send("KEEPALIVE", KEEPALIVE);
   // Established on the speaker's side once it sends its initial table and End-of-RIB.
   await c.until((m) => m.type === "UPDATE" && endOfRibOf(m) !== undefined);
@@ -294,6 +318,27 @@ async function play(c: Connection, name: Case, plan: Plan, localAddress: string)
       c.emit({ event: "sent", what: "10001 prefixes" });
       return keepalives(c);
     }
+    case "route-refresh-bad-length":
+      // A BoRR (subtype 1) with a 5-octet body instead of 4.
+      return c.send("BoRR of 24 octets", frame(5, [0, 1, 1, 1, 0]));
+    case "open-unknown-capability":
+      return healthyEnd(c, asn);
+    case "open-hold-0":
+      // No keepalives from us: with hold time 0 there is no hold timer on either side.
+      c.send("UPDATE for 10.99.0.2/32", update(attrs(asn, localAddress), [32, 10, 99, 0, 2]));
+      return;
+    case "update-byte-by-byte": {
+      // One valid UPDATE, one octet per TCP segment (no Nagle): the speaker's framer must
+      // reassemble it.
+      const u = update(attrs(asn, localAddress), [32, 10, 99, 0, 2]);
+      for (const b of u) {
+        if (c.closed) return;
+        c.socket.write(Uint8Array.of(b));
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      c.emit({ event: "sent", what: "UPDATE for 10.99.0.2/32" });
+      return keepalives(c);
+    }
     case "open-in-established":
       return c.send("OPEN in Established", open(asn, holdTime, localAddress));
     case "notification": {
@@ -301,6 +346,12 @@ async function play(c: Connection, name: Case, plan: Plan, localAddress: string)
       return c.send("NOTIFICATION 6/2", frame(3, [6, 2, text.length, ...text]));
     }
   }
+}
+
+/** Ends a case that keeps the session: one prefix (10.99.0.2) announced, keepalives. */
+function healthyEnd(c: Connection, asn: number): void {
+  c.send("UPDATE for 10.99.0.2/32", update(attrs(asn, c.address), [32, 10, 99, 0, 2]));
+  keepalives(c);
 }
 
 /** A healthy peer: OPEN, then KEEPALIVE every second. */

@@ -382,7 +382,7 @@ for (const kind of ["frr", "bird"] as const) {
 
 type Expectation =
   | { reset: true; code: number; subcode: number; data?: string; words: RegExp }
-  | { reset: false; kind: "treat-as-withdraw" | "notification-received" };
+  | { reset: false; kind: "treat-as-withdraw" | "accepted" | "notification-received" };
 
 /** What the speaker must do with each case of scripted-peer.ts (data only where RFC 4271 defines it). */
 const EXPECT: Record<Case, Expectation> = {
@@ -422,6 +422,17 @@ const EXPECT: Record<Case, Expectation> = {
     words: /Maximum Number of Prefixes/,
   },
   notification: { reset: false, kind: "notification-received" },
+  // RFC 7313 §5: the Data field is the complete ROUTE-REFRESH message.
+  "route-refresh-bad-length": {
+    reset: true,
+    code: 7,
+    subcode: 1,
+    data: `${"ff".repeat(16)}0018050001010100`,
+    words: /Invalid Message Length/,
+  },
+  "open-unknown-capability": { reset: false, kind: "accepted" },
+  "open-hold-0": { reset: false, kind: "accepted" },
+  "update-byte-by-byte": { reset: false, kind: "accepted" },
 };
 
 function readEvents(file: string): PeerEvent[] {
@@ -579,14 +590,15 @@ test("malformed input from a scripted peer: the right NOTIFICATION per case, /st
       else if (!/Cease/.test(err.description ?? ""))
         problems.push(`${c.case}: /status lastError description ${JSON.stringify(err)} lacks Cease`);
     } else {
-      // RFC 7606 §3 (d): a missing well-known attribute is treat-as-withdraw, not a reset.
+      // RFC 7606 §3 (c), (d): an attribute flags error or a missing well-known attribute is
+      // treat-as-withdraw, not a reset; the "accepted" cases are valid and must stay up.
       if (notifications.length > 0) problems.push(`${c.case}: sent ${got}, expected no NOTIFICATION`);
       if (ev.some((e) => e.event === "closed")) problems.push(`${c.case}: the speaker closed the session`);
       if (st?.state !== "Established" || st.flaps !== 0 || st.lastError !== undefined)
         problems.push(`${c.case}: /status ${JSON.stringify(st)}, expected Established, no flap, no error`);
       if (st?.prefixes.received !== 1)
         problems.push(
-          `${c.case}: received prefixes ${st?.prefixes.received}, expected 1 (10.99.0.1 withdrawn)`,
+          `${c.case}: received prefixes ${st?.prefixes.received}, expected 1 (10.99.0.2${x.kind === "treat-as-withdraw" ? "; 10.99.0.1 withdrawn" : ""})`,
         );
     }
   }
@@ -601,6 +613,23 @@ test("malformed input from a scripted peer: the right NOTIFICATION per case, /st
     until: (m) => cases.every((c) => m.get(c.address)?.state === "Established"),
   });
   assert.ok(sp.daemon?.running, "the speaker process is still running");
+
+  // Hold time 0 (RFC 4271 §4.2): negotiated 0, and not one KEEPALIVE after the handshake in
+  // 2 s (with our 3 s hold time, keepalives would come every second).
+  const hold0 = cases.find((c) => c.case === "open-hold-0")!;
+  assert.equal(peers.get(hold0.address)?.holdTime, 0, "hold time 0 negotiated");
+  const eor = firstConn(hold0.address).find((e) => e.eor === true);
+  assert.ok(eor?.at !== undefined, "the hold-0 session reached End-of-RIB");
+  await waitFor(() => Date.now() - eor.at!, {
+    what: "the hold-0 session up for 2 s",
+    until: (ms) => ms >= 2000,
+  });
+  const h0 = firstConn(hold0.address);
+  const lateKeepalives = h0.filter(
+    (e) => e.event === "received" && e.what === "KEEPALIVE" && (e.at ?? 0) > eor.at!,
+  );
+  assert.deepEqual(lateKeepalives, [], "KEEPALIVEs sent although the hold time is 0");
+  assert.ok(!h0.some((e) => e.event === "closed"), "the hold-0 session stays up");
 
   sampling = false;
   await sampler;
