@@ -97,6 +97,14 @@ export interface SpeakerOptions extends SpeakerConfig {
   logLevel?: string;
 }
 
+export interface MessageCounters {
+  open: number;
+  update: number;
+  notification: number;
+  keepalive: number;
+  routeRefresh: number;
+}
+
 /** The parts of a /status peer entry the tests read (src/speaker/bgp/session.ts SessionStatus). */
 export interface PeerStatus {
   key: string;
@@ -118,7 +126,7 @@ export interface PeerStatus {
     peerGracefulRestart?: { restartTime: number; restarting: boolean };
   };
   prefixes: { advertised: { ipv4: number; ipv6: number }; received: number; desired: number };
-  messages: { sent: Record<string, number>; received: Record<string, number> };
+  messages: { sent: MessageCounters; received: MessageCounters };
   flaps: number;
   connection?: { local: string; remote: string; initiatedBy: "us" | "peer" };
   lastError?: {
