@@ -5,11 +5,15 @@
 //     NOTIFICATION, and gets it back when it starts again.
 //   - Graceful restart (RFC 4724) with FRR and BIRD as the helper: a SIGTERM (--stop
 //     graceful) or a SIGKILL of the speaker never takes the route out of the ToR's kernel
-//     (sampled every 50 ms), and the new session's End-of-RIB clears the stale mark; with
-//     --stop notify the route goes at once.
+//     (sampled every 50 ms), and the new session's End-of-RIB clears the stale mark and
+//     flushes a Service removed meanwhile; with --stop notify the route goes at once; the
+//     restart time we advertise bounds the wait; toward a ToR without GR, a graceful stop
+//     still sends Cease.
 //   - Malformed input: a scripted peer (scripted-peer.ts) sends one broken message per
-//     session; each gets the NOTIFICATION RFC 4271 / RFC 6608 / RFC 7606 ask for, /status
-//     says so, the process lives on, and a session to BIRD beside them never flaps.
+//     session; each gets the NOTIFICATION RFC 4271 / RFC 6608 / RFC 7313 / RFC 7606 / RFC
+//     4486 ask for, /status says so, the session comes back, the process lives on, and a
+//     session to BIRD beside them never flaps. Valid oddities (hold time 0, an unknown
+//     capability, an UPDATE one octet per segment) keep the session up.
 
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
