@@ -4,7 +4,7 @@
 // GET /status.
 //
 // Topology per router: namespace `tor` (the router, AS 65000) and `node` (our speaker, AS
-// 65010), one veth with an IPv4 and an IPv6 address on each end, two sessions: one over IPv4
+// 65010, or 4200000010 with BIRD and ExaBGP), one veth with an IPv4 and an IPv6 address on each end, two sessions: one over IPv4
 // (IPv4 unicast, plus IPv6 unicast with next-hop-v6 where the router takes it) and one over
 // IPv6. Hold time 3 s on both sides, so failures are noticed in 3 s.
 //
@@ -58,6 +58,8 @@ interface Case {
   tool: Tool;
   /** Third octet of this test's addresses (test/netns/README.md: one per test). */
   net: number;
+  /** Our AS number (default 65010); a 4-octet one for some routers (RFC 6793). */
+  ourAs?: number;
   start: (lab: Lab, ns: string, o: RouterOptions) => Promise<StartableRouter>;
   /** Carry IPv6 routes on the IPv4 session too (next-hop-v6 on our side). */
   v6OverV4: boolean;
@@ -90,6 +92,7 @@ const CASES: Case[] = [
     kind: "bird",
     tool: "bird",
     net: 20,
+    ourAs: 4_200_000_010,
     start: bird.start,
     v6OverV4: true,
     listens: true,
@@ -159,6 +162,7 @@ const CASES: Case[] = [
     kind: "exabgp",
     tool: "exabgp",
     net: 23,
+    ourAs: 4_200_000_010,
     start: exabgp.start,
     v6OverV4: true,
     listens: false,
@@ -183,6 +187,9 @@ function addresses(net: number) {
     svc4: `10.100.${net}.1`,
     svc6: `fd00:100:${net}::1`,
     svc4b: `10.100.${net}.2`,
+    /** In the pool with aggregation-length 24 / aggregation-length-v6 64. */
+    agg4: `10.101.${net}.5`,
+    agg6: `fd00:101:${net}::5`,
   };
 }
 
@@ -239,6 +246,7 @@ for (const c of CASES) {
   test(`interop with ${c.kind}: sessions, routes with attributes, withdrawals, restart, link failure, silent peer`, async (t) => {
     if (!need(t, [c.tool])) return;
     const began = Date.now();
+    const ourAs = c.ourAs ?? OUR_AS;
     const lab = await newLab();
     const a = addresses(c.net);
     const tor = await lab.addNamespace("tor");
@@ -253,42 +261,50 @@ for (const c of CASES) {
       neighbors: [
         {
           address: a.node4,
-          peerAs: OUR_AS,
+          peerAs: ourAs,
           holdTime: HOLD,
           families: c.v6OverV4 ? ["ipv4", "ipv6"] : ["ipv4"],
         },
-        { address: a.node6, peerAs: OUR_AS, holdTime: HOLD },
+        { address: a.node6, peerAs: ourAs, holdTime: HOLD },
       ],
     });
     const web: SpeakerService = { name: "web", ips: [a.svc4, a.svc6] };
     const api: SpeakerService = { name: "api", ips: [a.svc4b] };
+    const agg: SpeakerService = { name: "agg", ips: [a.agg4, a.agg6] };
+    const agg4 = `10.101.${c.net}.0/24`;
+    const agg6 = `fd00:101:${c.net}::/64`;
     const sp = await speaker.start(lab, node, {
       node: "node1",
       peers: [
         {
           address: a.tor4,
           peerAsn: TOR_AS,
-          myAsn: OUR_AS,
+          myAsn: ourAs,
           holdTime: HOLD,
           routerId: a.node4,
           ...(c.v6OverV4 ? { nextHopV6: a.node6 } : {}),
         },
-        { address: a.tor6, peerAsn: TOR_AS, myAsn: OUR_AS, holdTime: HOLD, routerId: a.node4 },
+        { address: a.tor6, peerAsn: TOR_AS, myAsn: ourAs, holdTime: HOLD, routerId: a.node4 },
       ],
       pools: [
         {
           name: "v4",
           addresses: [`10.100.${c.net}.0/24`],
-          advertisements: [{ communities: ["65010:100", "large:65010:1:2", "tag"] }],
+          advertisements: [{ communities: ["65010:100", `large:${ourAs}:1:2`, "tag"] }],
         },
         {
           name: "v6",
           addresses: [`fd00:100:${c.net}::/64`],
-          advertisements: [{ communities: ["65010:600", "large:65010:6:6"] }],
+          advertisements: [{ communities: ["65010:600", `large:${ourAs}:6:6`] }],
+        },
+        {
+          name: "agg",
+          addresses: [`10.101.${c.net}.0/24`, `fd00:101:${c.net}::/64`],
+          advertisements: [{ aggregationLength: 24, aggregationLengthV6: 64, communities: ["65010:24"] }],
         },
       ],
       communityAliases: { tag: "65010:7" },
-      services: [web, api],
+      services: [web, api, agg],
     });
     const peers = [a.tor4, a.tor6];
     const ourAddress = (p: string) => (p === a.tor4 ? a.node4 : a.node6);
@@ -299,6 +315,8 @@ for (const c of CASES) {
       await router.waitRoute(`${a.svc4}/32`);
       await router.waitRoute(`${a.svc4b}/32`);
       await router.waitRoute(`${a.svc6}/128`, { until: (ps) => ps.length === v6Paths });
+      await router.waitRoute(agg4);
+      await router.waitRoute(agg6, { until: (ps) => ps.length === v6Paths });
     }
 
     await t.test(
@@ -312,7 +330,7 @@ for (const c of CASES) {
           const s = await sp.waitEstablished(p);
           assert.equal(s.holdTime, HOLD, JSON.stringify(s));
           assert.equal(s.keepaliveTime, 1);
-          assert.equal(s.localAs, OUR_AS);
+          assert.equal(s.localAs, ourAs);
           assert.equal(s.peerAs, TOR_AS);
           assert.equal(s.routerId, a.node4);
           const caps = s.capabilities;
@@ -342,28 +360,40 @@ for (const c of CASES) {
       const [r4] = await router.waitRoute(`${a.svc4}/32`);
       assert.ok(r4);
       assert.deepEqual(r4.nextHops, [a.node4], JSON.stringify(r4));
-      assert.deepEqual(r4.asPath, [OUR_AS]);
+      assert.deepEqual(r4.asPath, [ourAs]);
       assert.equal(r4.origin, "IGP");
       if (c.rawAttributes) {
         assert.equal(r4.med, undefined, "no MED");
         assert.equal(r4.localPref, undefined, "no LOCAL_PREF on eBGP (RFC 4271 §5.1.5)");
       }
       assert.deepEqual(sorted(r4.communities), ["65010:100", "65010:7"]);
-      assert.deepEqual(r4.largeCommunities, ["65010:1:2"]);
+      assert.deepEqual(r4.largeCommunities, [`${ourAs}:1:2`]);
       const paths6 = await router.waitRoute(`${a.svc6}/128`, { until: (ps) => ps.length === v6Paths });
       for (const r6 of paths6) {
         // The global next hop first; BIRD and FRR may add the link-local one after it.
         assert.equal(r6.nextHops[0], a.node6, JSON.stringify(r6));
-        assert.deepEqual(r6.asPath, [OUR_AS]);
+        assert.deepEqual(r6.asPath, [ourAs]);
         assert.equal(r6.origin, "IGP");
         assert.deepEqual(r6.communities, ["65010:600"]);
-        assert.deepEqual(r6.largeCommunities, ["65010:6:6"]);
+        assert.deepEqual(r6.largeCommunities, [`${ourAs}:6:6`]);
       }
       if (c.v6OverV4) {
         // One path per session: over IPv6, and over IPv4 with our next-hop-v6.
         assert.deepEqual(sorted(paths6.map((p) => p.peer ?? "")), sorted([a.node4, a.node6]));
       }
       await router.waitRoute(`${a.svc4b}/32`);
+      // aggregation-length: the Service IP goes out as its pool's /24 and /64.
+      const [g4] = await router.waitRoute(agg4);
+      assert.deepEqual(g4?.nextHops, [a.node4], JSON.stringify(g4));
+      assert.deepEqual(g4?.communities, ["65010:24"]);
+      for (const g6 of await router.waitRoute(agg6, { until: (ps) => ps.length === v6Paths }))
+        assert.equal(g6.nextHops[0], a.node6, JSON.stringify(g6));
+      const received = await router.receivedRoutes();
+      assert.deepEqual(
+        received.filter((r) => r.prefix.startsWith("10.101.") || r.prefix.startsWith("fd00:101:")).length,
+        1 + v6Paths,
+        `only the aggregates, not the /32 or /128: ${JSON.stringify(received.map((r) => r.prefix))}`,
+      );
       if (c.kernel) {
         await waitFor(() => router.kernelRoutes(`${a.svc4}/32`), {
           what: `${c.kind} installing ${a.svc4}/32 via ${a.node4} in its kernel`,
@@ -372,32 +402,36 @@ for (const c of CASES) {
       }
       const v4 = await sp.waitPeer(
         a.tor4,
-        (p) => p.prefixes.advertised.ipv4 === 2,
-        "advertising 2 IPv4 routes",
+        (p) => p.prefixes.advertised.ipv4 === 3,
+        "advertising 3 IPv4 routes",
       );
-      assert.equal(v4.prefixes.advertised.ipv6, c.v6OverV4 ? 1 : 0);
+      assert.equal(v4.prefixes.advertised.ipv6, c.v6OverV4 ? 2 : 0);
       assert.equal(v4.unsendable, undefined);
       assert.equal(v4.prefixes.received, 0, "the router originates nothing");
       const v6 = await sp.waitPeer(
         a.tor6,
-        (p) => p.prefixes.advertised.ipv6 === 1,
-        "advertising 1 IPv6 route",
+        (p) => p.prefixes.advertised.ipv6 === 2,
+        "advertising 2 IPv6 routes",
       );
       assert.equal(v6.prefixes.advertised.ipv4, 0);
     });
 
     await t.test("a Service removed from the folder is withdrawn; added back, it returns", async () => {
-      await sp.setServices([api]);
+      await sp.setServices([api, agg]);
       await router.waitNoRoute(`${a.svc4}/32`);
       await router.waitNoRoute(`${a.svc6}/128`);
-      assert.equal((await router.waitRoute(`${a.svc4b}/32`)).length, 1, "the other Service stays");
+      assert.equal((await router.waitRoute(`${a.svc4b}/32`)).length, 1, "the other Services stay");
       const s = await sp.waitPeer(
         a.tor4,
-        (p) => p.prefixes.advertised.ipv4 === 1,
-        "advertising 1 IPv4 route",
+        (p) => p.prefixes.advertised.ipv4 === 2,
+        "advertising 2 IPv4 routes",
       );
       assert.equal(s.state, "Established", "a withdrawal does not touch the session");
-      await sp.setServices([web, api]);
+      // The aggregates go with their last Service.
+      await sp.setServices([api]);
+      await router.waitNoRoute(agg4);
+      await router.waitNoRoute(agg6);
+      await sp.setServices([web, api, agg]);
       await routesAtRouter();
     });
 
@@ -512,7 +546,7 @@ for (const c of CASES) {
   });
 }
 
-test("iBGP with FRR and BIRD: LOCAL_PREF from the advertisement, empty AS path, our next hop", async (t) => {
+test("iBGP with FRR and BIRD: LOCAL_PREF from the advertisement, empty AS path, our next hop; passive and active sessions", async (t) => {
   if (!need(t, ["frr", "bird"])) return;
   const began = Date.now();
   const lab = await newLab();
@@ -528,26 +562,28 @@ test("iBGP with FRR and BIRD: LOCAL_PREF from the advertisement, empty AS path, 
     { ns: nsBird, ifname: "eth0", addresses: ["10.0.25.1/24", "fd00:25::1/64"] },
     { ns: node, ifname: "eth1", addresses: ["10.0.25.2/24", "fd00:25::2/64"] },
   );
-  const ibgp = (address: string) => ({ address, peerAs: TOR_AS, holdTime: HOLD });
+  // FRR only listens (we must connect); our sessions to BIRD are passive (BIRD must connect).
+  const ibgp = (address: string, passive = false) => ({ address, peerAs: TOR_AS, holdTime: HOLD, passive });
   const f = await frr.start(lab, nsFrr, {
     asn: TOR_AS,
     routerId: "10.0.24.1",
-    neighbors: [ibgp("10.0.24.2"), ibgp("fd00:24::2")],
+    neighbors: [ibgp("10.0.24.2", true), ibgp("fd00:24::2", true)],
   });
   const b = await bird.start(lab, nsBird, {
     asn: TOR_AS,
     routerId: "10.0.25.1",
     neighbors: [ibgp("10.0.25.2"), ibgp("fd00:25::2")],
   });
-  const peer = (address: string) => ({
+  const peer = (address: string, passive = false) => ({
     address,
     peerAsn: TOR_AS,
     myAsn: TOR_AS,
     holdTime: HOLD,
     routerId: "10.0.24.2",
+    passive,
   });
   const sp = await speaker.start(lab, node, {
-    peers: [peer("10.0.24.1"), peer("fd00:24::1"), peer("10.0.25.1"), peer("fd00:25::1")],
+    peers: [peer("10.0.24.1"), peer("fd00:24::1"), peer("10.0.25.1", true), peer("fd00:25::1", true)],
     pools: [
       {
         name: "preferred",
@@ -562,7 +598,16 @@ test("iBGP with FRR and BIRD: LOCAL_PREF from the advertisement, empty AS path, 
       { name: "plain", ips: ["10.100.24.17"] },
     ],
   });
-  for (const p of ["10.0.24.1", "fd00:24::1", "10.0.25.1", "fd00:25::1"]) await sp.waitEstablished(p);
+  for (const [p, by] of [
+    ["10.0.24.1", "us"],
+    ["fd00:24::1", "us"],
+    ["10.0.25.1", "peer"],
+    ["fd00:25::1", "peer"],
+  ] as const) {
+    const s = await sp.waitEstablished(p);
+    assert.equal(s.connection?.initiatedBy, by, `${p}: ${JSON.stringify(s.connection)}`);
+    assert.equal(s.lastError, undefined, `${p}: ${JSON.stringify(s.lastError)}`);
+  }
   for (const [r, v4, v6] of [
     [f, "10.0.24.2", "fd00:24::2"],
     [b, "10.0.25.2", "fd00:25::2"],
