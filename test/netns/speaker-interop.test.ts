@@ -154,9 +154,10 @@ const CASES: Case[] = [
     },
   },
   {
-    // GoBGP dials out at most every 5 s (its minimum connect retry) and, while its neighbor
-    // sits in Idle after a reset, closes our connections right after our OPEN; we then wait
-    // our ConnectRetryTimer (5 s) in Active. Recovery takes 5-10 s instead of 1-2 s.
+    // GoBGP 3 dials out at most every 5 s (minConnectRetryInterval) and stays Idle for some
+    // 5 s after any reset, closing the connections we open meanwhile ("Closed an accepted
+    // connection" in its log) right after our OPEN; we then wait out our ConnectRetryTimer
+    // (5 s) in Active, as RFC 4271 §8.2.2 says. Recovery takes 5-10 s instead of 1-2 s.
     kind: "gobgp",
     tool: "gobgp",
     net: 22,
@@ -796,4 +797,59 @@ test("status: an enhanced route refresh answer counts BoRR and EoRR as ROUTE-REF
     { update: sent("update"), routeRefresh: sent("routeRefresh") },
     { update: 1, routeRefresh: 2 },
   );
+});
+
+test("hold time negotiated down: ours 90 s with keepalive-time 30 s, BIRD's 3 s; we keep it up and enforce 3 s", async (t) => {
+  if (!need(t, ["bird"])) return;
+  const began = Date.now();
+  const lab = await newLab();
+  const tor = await lab.addNamespace("tor");
+  const node = await lab.addNamespace("node");
+  await lab.addVeth(
+    { ns: tor, ifname: "eth0", addresses: ["10.0.30.1/24"] },
+    { ns: node, ifname: "eth0", addresses: ["10.0.30.2/24"] },
+  );
+  const router = await bird.start(lab, tor, {
+    asn: TOR_AS,
+    routerId: "10.0.30.1",
+    neighbors: [{ address: "10.0.30.2", peerAs: OUR_AS, holdTime: 3 }],
+  });
+  const sp = await speaker.start(lab, node, {
+    peers: [
+      {
+        address: "10.0.30.1",
+        peerAsn: TOR_AS,
+        myAsn: OUR_AS,
+        holdTime: 90,
+        keepaliveTime: 30,
+        routerId: "10.0.30.2",
+      },
+    ],
+    pools: [{ name: "p", addresses: ["10.100.30.0/24"] }],
+    services: [{ name: "web", ips: ["10.100.30.1"] }],
+  });
+  const up = await sp.waitEstablished("10.0.30.1");
+  assert.equal(up.holdTime, 3, "RFC 4271 §4.2: the smaller of the two");
+  await router.waitRoute("10.100.30.1/32");
+  // Our keepalives must come every second (a third of 3 s), not every 30 s: the session
+  // outlives BIRD's hold timer twice over.
+  const s = await sp.waitPeer("10.0.30.1", (p) => (p.uptimeSeconds ?? 0) >= 6, "up for 6 s", 15_000);
+  assert.equal(s.flaps, 0);
+  assert.ok(s.messages.sent.keepalive >= 4, `keepalives sent: ${s.messages.sent.keepalive}`);
+  const r = await router.sessionState("10.0.30.2");
+  assert.ok(r.established && (r.uptimeSeconds ?? 0) >= 5, JSON.stringify(r));
+  // And our hold timer runs at 3 s, not 90 s.
+  const pausedAt = Date.now();
+  router.pause();
+  try {
+    const down = await sp.waitPeer("10.0.30.1", (p) => p.lastError?.code === 4, "hold timer expired", 10_000);
+    assert.ok(Date.now() - pausedAt < 6000, `noticed after ${Date.now() - pausedAt} ms`);
+    assert.equal(down.flaps, 1);
+  } finally {
+    router.resume();
+  }
+  await sp.waitEstablished("10.0.30.1", 30_000);
+  await router.waitRoute("10.100.30.1/32");
+  await lab.close();
+  t.diagnostic(`hold time: ${Date.now() - began} ms`);
 });
