@@ -9,6 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Socket } from "node:net";
+import { CeaseSubcode } from "../../protocol/bgp/index.ts";
 import { IpAddress } from "../../protocol/ip/index.ts";
 import type { ClusterSnapshot } from "../cluster/index.ts";
 import { type Config, type ConfigIssue, formatIssue, parseConfig } from "../config/index.ts";
@@ -146,7 +147,8 @@ export class Speaker {
       let entry = this.peers.get(pr.key);
       if (entry !== undefined && entry.fingerprint !== fingerprint) {
         this.log.info({ peer: pr.key }, "peer settings changed: restarting its session");
-        void entry.session.stop({ mode: "notify", text: "configuration changed" });
+        // RFC 4486 §4: Cease / Other Configuration Change.
+        void entry.session.stop({ mode: "notify", subcode: CeaseSubcode.OtherConfigurationChange });
         this.peers.delete(pr.key);
         entry = undefined;
       }
@@ -162,7 +164,7 @@ export class Speaker {
       if (wanted.has(key)) continue;
       // RFC 4486: Cease / Peer De-configured.
       this.log.info({ peer: key }, "peer no longer configured for this node: closing its session");
-      void entry.session.stop({ mode: "notify", text: "peer de-configured" });
+      void entry.session.stop({ mode: "notify", subcode: CeaseSubcode.PeerDeconfigured });
       this.peers.delete(key);
     }
   }

@@ -291,7 +291,15 @@ export class BgpSession {
    * negotiated graceful restart (RFC 4724 §4), so it keeps our routes while we restart.
    * Resolves once the connection is closed (bounded by `timeoutMs`).
    */
-  stop(opts: { mode?: "notify" | "graceful"; text?: string; timeoutMs?: number } = {}): Promise<void> {
+  stop(
+    opts: {
+      mode?: "notify" | "graceful";
+      /** RFC 4486 Cease subcode; default Administrative Shutdown (2). */
+      subcode?: number;
+      text?: string;
+      timeoutMs?: number;
+    } = {},
+  ): Promise<void> {
     // Graceful only when both sides advertised graceful restart: otherwise the peer would
     // just see a dead session and flush our routes without knowing why.
     const graceful =
@@ -300,7 +308,10 @@ export class BgpSession {
       this.conn.fsm.negotiated?.peerGracefulRestart !== undefined;
     const notification: NotificationMessage | "none" = graceful
       ? "none"
-      : cease(CeaseSubcode.AdministrativeShutdown, opts.text ?? "signalbox speaker shutting down");
+      : cease(
+          opts.subcode ?? CeaseSubcode.AdministrativeShutdown,
+          opts.text ?? "signalbox speaker shutting down",
+        );
     const done = new Promise<void>((resolve) => {
       const sockets = [this.conn.socket, this.second?.socket].filter(
         (s): s is Socket => s !== undefined && !s.destroyed,
