@@ -16,7 +16,8 @@
 // Each router test walks through, in one lab (sub-tests, in order):
 //   established → routes with attributes (/32, /128, aggregates) → withdraw and re-add →
 //   ROUTE-REFRESH → a peer removed from the config and put back → router restart →
-//   link down/up → router silent (SIGSTOP: our hold timer) → resume.
+//   the router's link down/up → our link down/up → router silent (SIGSTOP: our hold timer)
+//   → resume.
 // Separate tests: iBGP (LOCAL_PREF) with FRR and BIRD, passive and active sessions;
 // next-hop-v6 missing, then set at run time; /status counters.
 // Tests marked `todo` are bugs in src/ they found and that are not fixed yet.
@@ -594,6 +595,15 @@ for (const c of CASES) {
         () => lab.setLink(tor, "eth0", "down"),
         (e) => e.kind === "notification-sent" && e.code === 4,
         () => lab.setLink(tor, "eth0", "up"),
+      );
+    });
+
+    await t.test("our own link goes down: the sessions fail; up again, they recover", async () => {
+      await failAndRecover(
+        "our link down",
+        () => lab.setLink(node, "eth0", "down"),
+        () => true,
+        () => lab.setLink(node, "eth0", "up"),
       );
     });
 
