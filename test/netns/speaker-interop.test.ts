@@ -20,8 +20,7 @@
 //   → resume.
 // Separate tests: iBGP (LOCAL_PREF) with FRR and BIRD, passive and active sessions;
 // next-hop-v6 missing, then set at run time; /status counters.
-// Tests marked `todo` are bugs in src/ they found and that are not fixed yet; comments say
-// which ones were found here and fixed since.
+// Comments say which bugs in src/ these tests found (all fixed since).
 
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
@@ -793,12 +792,8 @@ test("status: routes that could not be sent are not counted as advertised, and s
   assert.deepEqual(problems, []);
 });
 
-test("status: an enhanced route refresh answer counts BoRR and EoRR as ROUTE-REFRESH messages sent", {
-  todo: "bug in src/speaker/bgp/session.ts onRouteRefresh(): BoRR/EoRR are counted as UPDATEs",
-}, async (t) => {
-  // onRouteRefresh() sends [BoRR, UPDATE…, EoRR] in one send(conn, msgs, "UPDATE") call,
-  // so messages.sent.update grows by the number of UPDATEs + 2 and
-  // messages.sent.routeRefresh stays 0.
+test("status: an enhanced route refresh answer counts BoRR and EoRR as ROUTE-REFRESH messages sent", async (t) => {
+  // Found here: onRouteRefresh() once counted BoRR and EoRR as UPDATEs.
   if (!need(t, ["frr"])) return;
   const { lab, router, sp, peer } = await v6WithoutNextHop(28);
   const before = await sp.waitEstablished(peer.address);

@@ -722,18 +722,13 @@ export class BgpSession {
       return;
     // RFC 2918 §4: re-advertise the Adj-RIB-Out; RFC 7313 §4 brackets it with BoRR/EoRR.
     const routes = this.ribOut.all().filter((r) => r.prefix.family === family);
-    const msgs: Uint8Array[] = [];
     const enhanced = n.enhancedRouteRefresh;
-    if (enhanced)
-      msgs.push(
-        encodeMessage({ type: "ROUTE-REFRESH", afi, subtype: RouteRefreshSubtype.BORR, safi }, conn.ctx),
-      );
-    msgs.push(...this.encodeAnnouncements(conn, routes));
-    if (enhanced)
-      msgs.push(
-        encodeMessage({ type: "ROUTE-REFRESH", afi, subtype: RouteRefreshSubtype.EORR, safi }, conn.ctx),
-      );
-    this.send(conn, msgs, "UPDATE");
+    const marker = (subtype: number) => [
+      encodeMessage({ type: "ROUTE-REFRESH", afi, subtype, safi }, conn.ctx),
+    ];
+    if (enhanced) this.send(conn, marker(RouteRefreshSubtype.BORR), "ROUTE-REFRESH");
+    this.send(conn, this.encodeAnnouncements(conn, routes), "UPDATE");
+    if (enhanced) this.send(conn, marker(RouteRefreshSubtype.EORR), "ROUTE-REFRESH");
     this.feed(conn, { type: "UpdateSent" });
   }
 
