@@ -26,7 +26,6 @@ import {
   routeAttributes,
   type SessionConfig,
   type SessionStatus,
-  systemClock,
 } from "./bgp/index.ts";
 import { type Desired, type Route as PlannedRoute, plan } from "./plan.ts";
 

@@ -27,7 +27,8 @@ function plain(x: unknown): unknown {
   if (x instanceof Uint8Array) return `bytes:${Buffer.from(x).toString("hex")}`;
   if (x instanceof IpAddress || x instanceof Prefix) return `${x.constructor.name}:${x}`;
   if (Array.isArray(x)) return x.map(plain);
-  if (x !== null && typeof x === "object") return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, plain(v)]));
+  if (x !== null && typeof x === "object")
+    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, plain(v)]));
   return x;
 }
 const WK = AttrFlag.TRANSITIVE;
