@@ -217,7 +217,7 @@ export class BgpSession {
   private readonly open: OpenMessage;
   private conn: Connection;
   private second: Connection | undefined;
-  private desired: Route[] = [];
+  private desired: readonly Route[] = [];
   private readonly ribOut = new AdjRibOut();
   private flushScheduled = false;
   /**
@@ -338,7 +338,9 @@ export class BgpSession {
 
   /** Sets the routes this session should advertise; the difference goes out on the next tick. */
   setRoutes(routes: readonly Route[]): void {
-    this.desired = [...routes];
+    // Kept by reference, not copied: a table can hold hundreds of thousands of routes. The
+    // caller hands over a new array for every change and does not mutate a given one.
+    this.desired = routes;
     this.scheduleFlush();
   }
 
@@ -755,7 +757,10 @@ export class BgpSession {
     const negotiated = (afi: number) => n.families.some((f) => f.afi === afi && f.safi === Safi.UNICAST);
     const nh4 = negotiated(Afi.IPV4) ? this.nextHop(conn, 4) : undefined;
     const nh6 = negotiated(Afi.IPV6) ? this.nextHop(conn, 6) : undefined;
-    const sendable = this.desired.filter((r) => (r.prefix.family === 4 ? nh4 : nh6) !== undefined);
+    const sendable =
+      nh4 !== undefined && nh6 !== undefined
+        ? this.desired
+        : this.desired.filter((r) => (r.prefix.family === 4 ? nh4 : nh6) !== undefined);
     this.unsendable = unsendableReport(this.desired, negotiated, nh4, nh6);
     // The initial table is all of it: nothing to diff against.
     const { announce, withdraw } = initial
@@ -766,8 +771,10 @@ export class BgpSession {
       if (w.length > 0) this.outbox.push(() => packWithdrawals(family, w, conn.ctx));
     }
     for (let i = 0; i < announce.length; i += SLICE) {
-      const slice = announce.slice(i, i + SLICE);
-      this.outbox.push(() => this.encodeAnnouncements(conn, slice));
+      const from = i;
+      this.outbox.push(() =>
+        this.encodeAnnouncements(conn, announce, from, Math.min(from + SLICE, announce.length)),
+      );
     }
     // RFC 4724 §2: End-of-RIB for each family after the initial table.
     if (initial) this.outbox.push(() => n.families.map((f) => endOfRib(f.afi, f.safi)));
@@ -797,12 +804,19 @@ export class BgpSession {
     });
   }
 
-  private encodeAnnouncements(conn: Connection, routes: readonly Route[]): Uint8Array[] {
+  /** Encodes routes[from, to) (all of them by default) into UPDATEs. */
+  private encodeAnnouncements(
+    conn: Connection,
+    routes: readonly Route[],
+    from = 0,
+    to = routes.length,
+  ): Uint8Array[] {
     const n = conn.fsm.negotiated!;
     // Group by attribute object first (one map lookup per route, no string building), then
     // merge groups whose attributes are equal but distinct objects.
     const byObject = new Map<RouteAttributes, [Prefix[], Prefix[]]>();
-    for (const r of routes) {
+    for (let i = from; i < to; i++) {
+      const r = routes[i]!;
       let g = byObject.get(r.attributes);
       if (g === undefined) {
         g = [[], []];
