@@ -180,7 +180,7 @@ test("IPv6 header (RFC 8200 §3): fields, payload length, trailing padding, erro
 });
 
 test("ICMPv6 checksum (RFC 4443 §2.3 over the RFC 8200 §8.1 pseudo-header)", () => {
-  // An echo request captured from ping -6 (fd00:252::1 → fd00:252::2): checksum 0x6a3c in the frame.
+  // Captured frames check the checksum against tcpdump's and Python's (test/vectors/l2); here: round trip and tamper.
   const src = IpAddress.of("fe80::1");
   const dst = IpAddress.of("fe80::2");
   const m = encodeIcmpv6({ type: 128, code: 0, body: bytes("00010001 616263") }, src, dst);
@@ -189,7 +189,7 @@ test("ICMPv6 checksum (RFC 4443 §2.3 over the RFC 8200 §8.1 pseudo-header)", (
   const bad = m.slice();
   bad[5]! ^= 1;
   assert.ok(!verifyIcmpv6Checksum(bad, src, dst));
-  // RFC 1071 by hand: pseudo-header words + message words, folded and complemented.
+  // Summed with its checksum in place, an intact message gives 0 (RFC 1071 §1).
   assert.equal(upperLayerChecksum(src, dst, 58, m), 0);
   const d = decodeIcmpv6(m);
   assert.ok(d.ok && d.value.type === 128 && d.value.body.length === 7);
