@@ -12,11 +12,6 @@ export {
   route,
   routeAttributes,
 } from "./route.ts";
-export {
-  BgpSession,
-  localOpen,
-  type SessionConfig,
-  type SessionDeps,
-  type SessionEvent,
-  type SessionStatus,
-} from "./session.ts";
+export { BgpSession, type SessionDeps, type SessionEvent } from "./session.ts";
+export { localOpen, type SessionConfig } from "./session-config.ts";
+export type { MessageCounters, SessionStatus } from "./session-status.ts";

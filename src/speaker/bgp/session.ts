@@ -12,7 +12,6 @@ import { type Socket, connect as tcpConnect } from "node:net";
 import {
   Afi,
   type BgpError,
-  type Capability,
   CeaseSubcode,
   type CodecContext,
   cease,
@@ -34,7 +33,6 @@ import {
   type NotificationMessage,
   newFsm,
   type OpenMessage,
-  openMyAs,
   packAnnouncements,
   packWithdrawals,
   RouteRefreshSubtype,
@@ -50,30 +48,10 @@ import { IpAddress as Ip } from "../../../protocol/ip/index.ts";
 import { AdjRibOut } from "./adj-rib-out.ts";
 import { type Clock, jittered, type Random, systemClock } from "./clock.ts";
 import { originatedAttributes, prefixKey, type Route, type RouteAttributes } from "./route.ts";
+import { localOpen, type SessionConfig } from "./session-config.ts";
+import { counters, type SessionStatus, unsendableReport } from "./session-status.ts";
 
-export interface SessionConfig {
-  readonly peerAddress: IpAddress;
-  readonly peerPort: number;
-  readonly peerAs: number;
-  readonly localAs: number;
-  readonly routerId: IpAddress;
-  readonly sourceAddress?: IpAddress;
-  /** Seconds; 0 or ≥ 3 (RFC 4271 §4.2). */
-  readonly holdTime: number;
-  readonly keepaliveTime?: number;
-  readonly connectRetryTime: number;
-  readonly passive: boolean;
-  /** Advertise graceful restart (RFC 4724) with this Restart Time; undefined: not at all. */
-  readonly gracefulRestart?: { readonly restartTime: number; readonly restarting: boolean };
-  /** Received prefixes above this reset the session with Cease/1 (RFC 4486). */
-  readonly maxPrefixes: number;
-  /** Advertise RFC 8654 extended messages. */
-  readonly extendedMessage: boolean;
-  /** IPv6 next hop for IPv6 routes on an IPv4 session (none: such routes are not sent). */
-  readonly nextHopV6?: IpAddress;
-  /** IPv4 next hop for IPv4 routes on an IPv6 session. */
-  readonly nextHopV4?: IpAddress;
-}
+export type { SessionConfig, SessionStatus };
 
 /** Everything the session reports, for status, metrics and logs. */
 export type SessionEvent =
@@ -103,94 +81,8 @@ export interface SessionDeps {
   readonly onEvent?: (e: SessionEvent) => void;
 }
 
-export interface MessageCounters {
-  open: number;
-  update: number;
-  notification: number;
-  keepalive: number;
-  routeRefresh: number;
-}
-
-export interface SessionStatus {
-  readonly peerAddress: string;
-  readonly peerPort: number;
-  readonly localAs: number;
-  readonly peerAs: number;
-  readonly routerId: string;
-  readonly state: string;
-  readonly establishedSince?: string;
-  readonly uptimeSeconds?: number;
-  readonly holdTime?: number;
-  readonly keepaliveTime?: number;
-  readonly capabilities?: {
-    readonly fourOctetAs: boolean;
-    readonly extendedMessage: boolean;
-    readonly routeRefresh: boolean;
-    readonly enhancedRouteRefresh: boolean;
-    readonly families: readonly string[];
-    readonly peerGracefulRestart?: { readonly restartTime: number; readonly restarting: boolean };
-  };
-  readonly prefixes: {
-    readonly advertised: { ipv4: number; ipv6: number };
-    readonly received: number;
-    readonly desired: number;
-  };
-  readonly messages: { readonly sent: MessageCounters; readonly received: MessageCounters };
-  readonly flaps: number;
-  /** The TCP connection in use, and which side opened it. */
-  readonly connection?: {
-    readonly local: string;
-    readonly remote: string;
-    readonly initiatedBy: "us" | "peer";
-  };
-  readonly lastError?: DownReason & { readonly at: string; readonly description?: string };
-  /** Routes that could not be sent on this session, and why (e.g. no IPv6 next hop). */
-  readonly unsendable?: { readonly count: number; readonly reason: string };
-}
-
 /** Routes encoded per turn of the event loop: 8 full 4096-octet UPDATEs of /32s. */
 const SLICE = 8 * 808;
-
-const counters = (): MessageCounters => ({
-  open: 0,
-  update: 0,
-  notification: 0,
-  keepalive: 0,
-  routeRefresh: 0,
-});
-
-/** The OPEN we send: MP for both unicast families, route refresh, 4-octet AS, and options. */
-export function localOpen(c: SessionConfig): OpenMessage {
-  const caps: Capability[] = [
-    { code: 1, afi: Afi.IPV4, safi: Safi.UNICAST },
-    { code: 1, afi: Afi.IPV6, safi: Safi.UNICAST },
-    { code: 2 },
-    { code: 70 },
-    { code: 65, asn: c.localAs },
-  ];
-  if (c.extendedMessage) caps.push({ code: 6 });
-  if (c.gracefulRestart !== undefined) {
-    // RFC 4724 §3: R after a restart; F per family because the node keeps forwarding while
-    // the speaker restarts (kube-proxy and the CNI do the forwarding).
-    caps.push({
-      code: 64,
-      flags: c.gracefulRestart.restarting ? 0x8 : 0,
-      restartTime: Math.min(c.gracefulRestart.restartTime, 4095),
-      families: [
-        { afi: Afi.IPV4, safi: Safi.UNICAST, flags: 0x80 },
-        { afi: Afi.IPV6, safi: Safi.UNICAST, flags: 0x80 },
-      ],
-    });
-  }
-  return {
-    type: "OPEN",
-    version: 4,
-    myAs: openMyAs(c.localAs),
-    holdTime: c.holdTime,
-    bgpId: c.routerId,
-    parameters: [caps],
-  };
-}
 
 interface Connection {
   fsm: Fsm;
@@ -916,32 +808,6 @@ export class BgpSession {
   }
 }
 
-/** What of the desired routes cannot go on this session, and why (for status). */
-function unsendableReport(
-  desired: readonly Route[],
-  negotiated: (afi: number) => boolean,
-  nh4: IpAddress | undefined,
-  nh6: IpAddress | undefined,
-): { count: number; reason: string } | undefined {
-  const reasons: string[] = [];
-  let count = 0;
-  for (const [family, afi, nh] of [
-    [4, Afi.IPV4, nh4],
-    [6, Afi.IPV6, nh6],
-  ] as const) {
-    if (nh !== undefined) continue;
-    const n = desired.filter((r) => r.prefix.family === family).length;
-    if (n === 0) continue;
-    count += n;
-    reasons.push(
-      negotiated(afi)
-        ? `${n} IPv${family} route(s): no IPv${family} next hop on this session (set next-hop-v${family})`
-        : `${n} IPv${family} route(s): the peer did not negotiate IPv${family} unicast`,
-    );
-  }
-  return count === 0 ? undefined : { count, reason: reasons.join("; ") };
-}
-
 /** The FSM event for a message that failed to decode (RFC 4271 §8.1.2 events 21, 22, 28). */
 function errorEvent(e: BgpError): Event {
   if (e.code === 1) return { type: "BGPHeaderErr", error: e };
@@ -958,5 +824,3 @@ function defaultConnect(c: SessionConfig): Socket {
     noDelay: true,
   });
 }
-
-export type { Prefix };
