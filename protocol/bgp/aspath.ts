@@ -1,4 +1,4 @@
-import type { Reader } from "./reader.ts";
+import type { Reader } from "../reader.ts";
 import type { Writer } from "./writer.ts";
 
 /** AS_PATH segment types (RFC 4271 §4.3, RFC 5065 §3 for the confederation ones). */

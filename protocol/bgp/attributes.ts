@@ -1,4 +1,5 @@
 import { IpAddress, type Prefix } from "../ip/index.ts";
+import type { Reader } from "../reader.ts";
 import { type AsPathSegment, decodeSegments, encodeSegments, SegmentType } from "./aspath.ts";
 import type { ExtendedCommunity, LargeCommunity } from "./communities.ts";
 import { Afi, Safi } from "./constants.ts";
@@ -6,7 +7,6 @@ import type { CodecContext } from "./context.ts";
 import type { ErrorHandling } from "./errors.ts";
 import { decodePrefixes, writeNlri } from "./nlri.ts";
 import { UpdateSubcode } from "./notification-codes.ts";
-import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
 /** Attribute Flags (RFC 4271 §4.3). The low four bits are sent as 0 and ignored on receipt. */

@@ -1,7 +1,7 @@
+import type { Reader } from "../reader.ts";
 import { err, ok, type Result } from "../result.ts";
 import { type BgpError, bgpError } from "./errors.ts";
 import { ErrorCode, OpenSubcode } from "./notification-codes.ts";
-import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
 /** Capability codes (RFC 5492 §4, IANA registry), with the RFC that defines each. */

@@ -16,6 +16,8 @@
  *   RFC 8950  IPv4 NLRI with IPv6 next hop    RFC 9072  Extended Optional Parameters Length
  *   draft-ietf-idr-link-bandwidth  link bandwidth extended community
  */
+
+export * from "../reader.ts";
 export * from "./aspath.ts";
 export * from "./attributes.ts";
 export * from "./capabilities.ts";
@@ -32,7 +34,6 @@ export * from "./notification.ts";
 export * from "./notification-codes.ts";
 export * from "./open.ts";
 export * from "./pack.ts";
-export * from "./reader.ts";
 export * from "./route-refresh.ts";
 export * from "./update.ts";
 export * from "./writer.ts";

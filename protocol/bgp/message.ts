@@ -1,3 +1,4 @@
+import { Reader } from "../reader.ts";
 import { err, ok, type Result } from "../result.ts";
 import { HEADER_LENGTH, MessageType } from "./constants.ts";
 import type { CodecContext } from "./context.ts";
@@ -6,7 +7,6 @@ import { decodeHeader, writeHeader } from "./header.ts";
 import { decodeNotification, encodeNotification, type NotificationMessage } from "./notification.ts";
 import { ErrorCode, HeaderSubcode } from "./notification-codes.ts";
 import { decodeOpen, encodeOpen, type OpenMessage } from "./open.ts";
-import { Reader } from "./reader.ts";
 import { decodeRouteRefresh, encodeRouteRefresh, type RouteRefreshMessage } from "./route-refresh.ts";
 import { decodeUpdate, encodeUpdate, type UpdateMessage } from "./update.ts";
 

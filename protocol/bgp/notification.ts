@@ -1,7 +1,7 @@
+import type { Reader } from "../reader.ts";
 import { HEADER_LENGTH, MessageType } from "./constants.ts";
 import { writeHeader } from "./header.ts";
 import { CeaseSubcode, ErrorCode } from "./notification-codes.ts";
-import type { Reader } from "./reader.ts";
 
 /** NOTIFICATION (RFC 4271 §4.5). */
 export interface NotificationMessage {

@@ -1,11 +1,11 @@
 import { IpAddress } from "../ip/index.ts";
+import type { Reader } from "../reader.ts";
 import { err, ok, type Result } from "../result.ts";
 import { type Capability, CapabilityCode, decodeCapabilities, encodeCapability } from "./capabilities.ts";
 import { BGP_VERSION, HEADER_LENGTH, MessageType } from "./constants.ts";
 import { type BgpError, bgpError, u16Bytes } from "./errors.ts";
 import { writeHeader } from "./header.ts";
 import { ErrorCode, OpenSubcode } from "./notification-codes.ts";
-import type { Reader } from "./reader.ts";
 import { Writer } from "./writer.ts";
 
 /** RFC 5492 §4: Optional Parameter type 2 carries capabilities. */

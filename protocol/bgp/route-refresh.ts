@@ -1,9 +1,9 @@
+import type { Reader } from "../reader.ts";
 import { err, ok, type Result } from "../result.ts";
 import { HEADER_LENGTH, MessageType } from "./constants.ts";
 import { type BgpError, bgpError } from "./errors.ts";
 import { writeHeader } from "./header.ts";
 import { ErrorCode } from "./notification-codes.ts";
-import type { Reader } from "./reader.ts";
 
 /** RFC 7313 §3: the Message Subtype that RFC 2918 called Reserved. */
 export const RouteRefreshSubtype = { REQUEST: 0, BORR: 1, EORR: 2 } as const;

@@ -1,4 +1,5 @@
 import type { Prefix } from "../ip/index.ts";
+import type { Reader } from "../reader.ts";
 import { err, ok, type Result } from "../result.ts";
 import {
   AttrFlag,
@@ -17,7 +18,6 @@ import { type BgpError, bgpError, type ErrorHandling, strongest, type UpdateProb
 import { writeHeader } from "./header.ts";
 import { decodePrefixes, prefixWireLength, writeNlri } from "./nlri.ts";
 import { ErrorCode, UpdateSubcode } from "./notification-codes.ts";
-import type { Reader } from "./reader.ts";
 import { Writer } from "./writer.ts";
 
 /** UPDATE (RFC 4271 §4.3). */

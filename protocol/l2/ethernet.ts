@@ -1,4 +1,4 @@
-import { Reader } from "../bgp/reader.ts";
+import { Reader } from "../reader.ts";
 import { err, ok, type Result } from "../result.ts";
 import { type L2Error, l2Error } from "./errors.ts";
 import { MacAddress } from "./mac.ts";

@@ -1,5 +1,5 @@
-import { Reader } from "../bgp/reader.ts";
 import { IpAddress } from "../ip/index.ts";
+import { Reader } from "../reader.ts";
 import { err, ok, type Result } from "../result.ts";
 import { type L2Error, l2Error } from "./errors.ts";
 import { EtherType, encodeEthernet } from "./ethernet.ts";
