@@ -41,7 +41,7 @@ function key(a: IpAddress): string {
 /** What the responder knows about the interface a frame arrived on. */
 export interface L2Interface {
   readonly mac: MacAddress;
-  /** Source of our Neighbor Advertisements (RFC 4861 §4.4); without one we cannot answer NDP. */
+  /** The interface's link-local address (kept for router-facing messages; answers come from the target). */
   readonly linkLocal?: IpAddress;
   readonly addresses: AddressLookup;
 }
@@ -57,7 +57,6 @@ export const IgnoreReasons = {
     "the Ethernet destination is neither ours, broadcast (ARP) nor the IPv6 destination's group (NDP)",
   conflict: "the sender uses an address we answer for: another announcer, or a host configured with it",
   "not-owned": "the target is not an address we answer for on this interface",
-  "no-link-local": "the interface has no IPv6 link-local address to answer from",
 } as const;
 
 export type IgnoreReason = keyof typeof IgnoreReasons;
@@ -138,15 +137,15 @@ export function respond(bytes: Uint8Array, iface: L2Interface): L2Decision {
       return ignore("conflict", { address: header.source, mac: frame.source });
     const { target, options } = ns.value;
     if (!iface.addresses.has(target)) return ignore("not-owned", { address: target });
-    if (iface.linkLocal === undefined) return ignore("no-link-local", { address: target });
     const mac = linkLayerAddressOf(options, NdpOptionType.SourceLinkLayerAddress) ?? frame.source;
+    // The answer comes from the target address itself, as Linux answers for an address it
+    // owns: we act as its owner (RFC 4861 §7.2.4), and resolvers such as ndisc6 ignore an
+    // advertisement whose source is not the target.
     return {
       action: "send",
       kind: "neighbor-advertisement",
       address: target,
-      frames: [
-        solicitedAdvertisementFrame({ source: header.source, mac }, iface.mac, iface.linkLocal, target),
-      ],
+      frames: [solicitedAdvertisementFrame({ source: header.source, mac }, iface.mac, target, target)],
     };
   }
 

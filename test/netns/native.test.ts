@@ -64,11 +64,10 @@ function child(): void {
   const mac = MacAddress.of(readFileSync(`/sys/class/net/${ifname}/address`, "utf8").trim());
   const linkLocal = linkLocalOf(ifname);
   const t6 = IpAddress.parse(TARGET6)!;
-  // NA source: the target itself, as Linux does for its own addresses. ndisc6 6.x ignores an
-  // NA whose source is not the target (an NA from our link-local times out); see the report.
+  // respond() answers NDP from the target itself (ndisc6 ignores an NA from another source).
   const iface = {
     mac,
-    linkLocal: t6,
+    ...(linkLocal ? { linkLocal } : {}),
     addresses: new AddressSet([IpAddress.parse(TARGET4)!, t6]),
   };
   const filtered = PacketSocket.open({
