@@ -36,7 +36,7 @@ print_paths() {
 cached() { [ -x "$ETCD_DIR/etcd" ] && [ -x "$APISERVER_DIR/kube-apiserver" ]; }
 
 if [ "${1:-}" = "--check" ]; then
-  cached || die 3 "not built yet: run test/k8s/build.sh (cold build takes ~15 min on 2 cores)"
+  cached || die 3 "not built yet: run test/k8s/build.sh (cold build takes ~4 min on 2 cores)"
   print_paths
   exit 0
 fi
@@ -76,7 +76,7 @@ trap 'rm -rf "$WORK"' EXIT
 # --- etcd, in its own wrapper so MVS cannot move k8s's dependencies (§1.6.4) ------------
 if [ ! -x "$ETCD_DIR/etcd" ]; then
   start=$(date +%s)
-  say "building etcd v$ETCD_VERSION with $GOV (cold: ~1-3 min)"
+  say "building etcd v$ETCD_VERSION with $GOV (cold: ~1 min)"
   E="$WORK/etcd"
   mkdir -p "$E"
   cd "$E"
@@ -97,7 +97,7 @@ fi
 # --- kube-apiserver ------------------------------------------------------------------
 if [ ! -x "$APISERVER_DIR/kube-apiserver" ]; then
   start=$(date +%s)
-  say "building kube-apiserver v$K8S_VERSION with $GOV (cold: ~10-15 min on 2 cores)"
+  say "building kube-apiserver v$K8S_VERSION with $GOV (cold: ~3 min on 2 cores)"
   W="$WORK/k8s"
   mkdir -p "$W"
   cd "$W"

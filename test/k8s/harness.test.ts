@@ -20,7 +20,7 @@ import {
   startCluster,
 } from "./lib/apiserver.ts";
 
-// Builds on first use (~15 min cold on 2 cores), returns at once when cached.
+// Builds on first use (~4 min cold on 2 cores), returns at once when cached.
 let binaries: Binaries | undefined;
 let missing: string | undefined;
 try {

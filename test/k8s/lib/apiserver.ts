@@ -37,14 +37,15 @@ export interface Binaries {
 
 /**
  * Runs ../build.sh (which returns at once when the binaries are cached, and otherwise builds
- * them: ~15 min cold on 2 cores) and returns the binary paths. With `build: false` it only
+ * them: ~4 min cold on 2 cores) and returns the binary paths. With `build: false` it only
  * looks in the cache. Throws PrerequisiteError with the script's reason on any failure.
  */
 export async function ensureBinaries(opts: { build?: boolean; timeoutMs?: number } = {}): Promise<Binaries> {
   const build = opts.build ?? true;
   const timeoutMs = opts.timeoutMs ?? 60 * 60_000;
   const args = [BUILD_SCRIPT, ...(build ? [] : ["--check"])];
-  const child = spawn("bash", args, { stdio: ["ignore", "pipe", "pipe"] });
+  // Own process group, so a timeout also stops the go processes the script started.
+  const child = spawn("bash", args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
   let out = "";
   let err = "";
   child.stdout.setEncoding("utf8").on("data", (d: string) => {
@@ -54,7 +55,9 @@ export async function ensureBinaries(opts: { build?: boolean; timeoutMs?: number
     err += d;
     process.stderr.write(d);
   });
-  const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+  const timer = setTimeout(() => {
+    if (child.pid !== undefined) killGroup(child.pid, "SIGTERM");
+  }, timeoutMs);
   const code = await new Promise<number | null>((resolve) => {
     child.on("error", () => resolve(-1));
     child.on("close", (c) => resolve(c));
