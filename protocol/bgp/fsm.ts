@@ -279,9 +279,44 @@ function stoppedReason(e: Extract<Event, { type: "ManualStop" | "AutomaticStop" 
   };
 }
 
+/**
+ * Events that OpenSent, OpenConfirm and Established handle alike (RFC 4271 §8.2.2), or
+ * undefined for the state's own switch.
+ */
+function connected(fsm: Fsm, event: Event): Step | undefined {
+  switch (event.type) {
+    case "ManualStart":
+    case "AutomaticStart":
+    case "Tcp_CR_Acked":
+    case "TcpConnectionConfirmed":
+      // A second connection is the runtime's to track for collision detection (§6.8).
+      return { fsm, actions: [] };
+    case "ManualStop":
+      return toIdle(fsm, stoppedReason(event), { counter: "reset", first: stopNotification(event) });
+    case "AutomaticStop":
+      return toIdle(fsm, stoppedReason(event), { counter: "increment", first: stopNotification(event) });
+    case "HoldTimer_Expires":
+      return sentError(
+        fsm,
+        bgpError(ErrorCode.HoldTimerExpired, 0, `no KEEPALIVE or UPDATE within the hold time (${fsm.state})`),
+      );
+    case "OpenCollisionDump":
+      return sentError(
+        fsm,
+        bgpError(ErrorCode.Cease, CeaseSubcode.ConnectionCollisionResolution, "connection collision"),
+      );
+    default:
+      return undefined;
+  }
+}
+
 export function step(fsm: Fsm, event: Event): Step {
   const none: Step = { fsm, actions: [] };
   const c = fsm.config;
+  if (fsm.state === "OpenSent" || fsm.state === "OpenConfirm" || fsm.state === "Established") {
+    const common = connected(fsm, event);
+    if (common !== undefined) return common;
+  }
   switch (fsm.state) {
     case "Idle":
       switch (event.type) {
@@ -339,23 +374,13 @@ export function step(fsm: Fsm, event: Event): Step {
           );
       }
 
+    // Below, each connected state handles only what differs from `connected()`.
     case "OpenSent":
       switch (event.type) {
-        case "ManualStart":
-        case "AutomaticStart":
-        case "Tcp_CR_Acked":
-        case "TcpConnectionConfirmed":
         case "StableTimer_Expires":
         case "UpdateSent":
-          // A second connection is the runtime's to track for collision detection (§6.8);
-          // StableTimer and UpdateSent are ours and mean nothing before Established.
+          // Ours, and meaningless before Established.
           return none;
-        case "ManualStop":
-          return toIdle(fsm, stoppedReason(event), { counter: "reset", first: stopNotification(event) });
-        case "AutomaticStop":
-          return toIdle(fsm, stoppedReason(event), { counter: "increment", first: stopNotification(event) });
-        case "HoldTimer_Expires":
-          return sentError(fsm, bgpError(ErrorCode.HoldTimerExpired, 0, "hold timer expired in OpenSent"));
         case "TcpConnectionFails":
           // §8.2.2: close, restart the ConnectRetryTimer, keep listening: Active.
           return {
@@ -382,11 +407,6 @@ export function step(fsm: Fsm, event: Event): Step {
         case "BGPHeaderErr":
         case "BGPOpenMsgErr":
           return sentError(fsm, event.error);
-        case "OpenCollisionDump":
-          return sentError(
-            fsm,
-            bgpError(ErrorCode.Cease, CeaseSubcode.ConnectionCollisionResolution, "connection collision"),
-          );
         case "NotifMsgVerErr":
           return toIdle(fsm, received(event.notification), { counter: "keep" });
         case "NotifMsg":
@@ -397,19 +417,9 @@ export function step(fsm: Fsm, event: Event): Step {
 
     case "OpenConfirm":
       switch (event.type) {
-        case "ManualStart":
-        case "AutomaticStart":
-        case "Tcp_CR_Acked":
-        case "TcpConnectionConfirmed":
         case "StableTimer_Expires":
         case "UpdateSent":
           return none;
-        case "ManualStop":
-          return toIdle(fsm, stoppedReason(event), { counter: "reset", first: stopNotification(event) });
-        case "AutomaticStop":
-          return toIdle(fsm, stoppedReason(event), { counter: "increment", first: stopNotification(event) });
-        case "HoldTimer_Expires":
-          return sentError(fsm, bgpError(ErrorCode.HoldTimerExpired, 0, "hold timer expired in OpenConfirm"));
         case "KeepaliveTimer_Expires":
           return {
             fsm,
@@ -427,11 +437,6 @@ export function step(fsm: Fsm, event: Event): Step {
         case "BGPHeaderErr":
         case "BGPOpenMsgErr":
           return sentError(fsm, event.error);
-        case "OpenCollisionDump":
-          return sentError(
-            fsm,
-            bgpError(ErrorCode.Cease, CeaseSubcode.ConnectionCollisionResolution, "connection collision"),
-          );
         case "KeepAliveMsg": {
           const n = fsm.negotiated!;
           const actions: FsmAction[] = [];
@@ -445,20 +450,6 @@ export function step(fsm: Fsm, event: Event): Step {
 
     case "Established":
       switch (event.type) {
-        case "ManualStart":
-        case "AutomaticStart":
-        case "Tcp_CR_Acked":
-        case "TcpConnectionConfirmed":
-          return none;
-        case "ManualStop":
-          return toIdle(fsm, stoppedReason(event), { counter: "reset", first: stopNotification(event) });
-        case "AutomaticStop":
-          return toIdle(fsm, stoppedReason(event), { counter: "increment", first: stopNotification(event) });
-        case "HoldTimer_Expires":
-          return sentError(
-            fsm,
-            bgpError(ErrorCode.HoldTimerExpired, 0, "no KEEPALIVE or UPDATE within the hold time"),
-          );
         case "KeepaliveTimer_Expires":
         case "UpdateSent": {
           const k = keepaliveInterval(c, fsm.negotiated!.holdTime);
@@ -493,11 +484,6 @@ export function step(fsm: Fsm, event: Event): Step {
         case "UpdateMsgErr":
         case "BGPHeaderErr":
           return sentError(fsm, event.error);
-        case "OpenCollisionDump":
-          return sentError(
-            fsm,
-            bgpError(ErrorCode.Cease, CeaseSubcode.ConnectionCollisionResolution, "connection collision"),
-          );
         default:
           return fsmError(fsm, FsmSubcode.Established, event);
       }
