@@ -2,7 +2,7 @@
  * Kubernetes semantics of the objects in a snapshot, read defensively (any field may be
  * missing or of the wrong type). Shared by the planner and the controller.
  */
-import { heldAddresses, serviceKey } from "../ipam/request.ts";
+import { heldAddresses, serviceKey } from "./service.ts";
 import type { EndpointLike, EndpointSliceLike, NodeLike, ServiceLike } from "./types.ts";
 
 /** Nodes with this label (any value) carry no external load-balancer traffic (KEP-1143). */

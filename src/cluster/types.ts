@@ -6,7 +6,7 @@
  * any field may be missing, null or of the wrong type, and readers must cope (the helpers in
  * objects.ts do). Nothing here is validated beyond "has a name".
  */
-import type { ServiceLike } from "../ipam/request.ts";
+import type { ServiceLike } from "./service.ts";
 
 export type { ServiceLike };
 

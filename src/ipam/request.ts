@@ -13,32 +13,11 @@
  * Several spellings of one annotation must agree. An empty value counts as absent (MetalLB).
  */
 import { type Family, IpAddress } from "../../protocol/ip/index.ts";
+import { heldAddresses, type ServiceLike, serviceKey } from "../cluster/service.ts";
 import type { HeldService } from "./allocator.ts";
 import type { AllocationRequest, IpFamilyPolicy, ServiceKey, ServicePort, Sharing } from "./types.ts";
 
-/** The part of a Kubernetes v1.Service the allocator reads (plain JSON; anything may be missing or wrong). */
-export interface ServiceLike {
-  readonly metadata: {
-    readonly namespace?: string;
-    readonly name: string;
-    readonly annotations?: Readonly<Record<string, string>> | null;
-  };
-  readonly spec?: {
-    readonly type?: string;
-    readonly loadBalancerIP?: string;
-    readonly ipFamilies?: readonly string[];
-    readonly ipFamilyPolicy?: string;
-    readonly ports?: readonly { readonly protocol?: string; readonly port: number; readonly name?: string }[];
-    readonly externalTrafficPolicy?: string;
-    readonly loadBalancerClass?: string;
-    readonly selector?: Readonly<Record<string, string>> | null;
-  };
-  readonly status?: {
-    readonly loadBalancer?: {
-      readonly ingress?: readonly { readonly ip?: string; readonly hostname?: string }[];
-    };
-  };
-}
+export { heldAddresses, type ServiceLike, serviceKey };
 
 export const ANNOTATIONS = {
   loadBalancerIPs: [
@@ -99,22 +78,6 @@ export type ServiceRequest =
        */
       readonly restore: HeldService;
     };
-
-export function serviceKey(svc: ServiceLike): ServiceKey {
-  return `${svc.metadata.namespace || "default"}/${svc.metadata.name}`;
-}
-
-/** The addresses `status.loadBalancer.ingress` says the Service holds (hostnames and junk are skipped). */
-export function heldAddresses(svc: ServiceLike): IpAddress[] {
-  const ingress = svc.status?.loadBalancer?.ingress;
-  if (!Array.isArray(ingress)) return [];
-  const out: IpAddress[] = [];
-  for (const i of ingress) {
-    const a = typeof i?.ip === "string" ? IpAddress.parse(i.ip) : undefined;
-    if (a !== undefined && !out.some((b) => b.equals(a))) out.push(a);
-  }
-  return out;
-}
 
 function annotation(
   svc: ServiceLike,

@@ -1,0 +1,46 @@
+/**
+ * The Service as signalbox reads it: a plain-JSON subset of Kubernetes v1.Service where
+ * anything may be missing or wrong, and the two facts everyone needs from it.
+ */
+import { IpAddress } from "../../protocol/ip/index.ts";
+
+/** The fields of a v1.Service that the allocator, the planner and the sources read. */
+export interface ServiceLike {
+  readonly metadata: {
+    readonly namespace?: string;
+    readonly name: string;
+    readonly annotations?: Readonly<Record<string, string>> | null;
+  };
+  readonly spec?: {
+    readonly type?: string;
+    readonly loadBalancerIP?: string;
+    readonly ipFamilies?: readonly string[];
+    readonly ipFamilyPolicy?: string;
+    readonly ports?: readonly { readonly protocol?: string; readonly port: number; readonly name?: string }[];
+    readonly externalTrafficPolicy?: string;
+    readonly loadBalancerClass?: string;
+    readonly selector?: Readonly<Record<string, string>> | null;
+  };
+  readonly status?: {
+    readonly loadBalancer?: {
+      readonly ingress?: readonly { readonly ip?: string; readonly hostname?: string }[];
+    };
+  };
+}
+
+/** `namespace/name`, the Service's key everywhere in signalbox. */
+export function serviceKey(svc: ServiceLike): string {
+  return `${svc.metadata.namespace || "default"}/${svc.metadata.name}`;
+}
+
+/** The addresses `status.loadBalancer.ingress` says the Service holds (hostnames and junk are skipped). */
+export function heldAddresses(svc: ServiceLike): IpAddress[] {
+  const ingress = svc.status?.loadBalancer?.ingress;
+  if (!Array.isArray(ingress)) return [];
+  const out: IpAddress[] = [];
+  for (const i of ingress) {
+    const a = typeof i?.ip === "string" ? IpAddress.parse(i.ip) : undefined;
+    if (a !== undefined && !out.some((b) => b.equals(a))) out.push(a);
+  }
+  return out;
+}
