@@ -2,7 +2,7 @@
  * `signalbox speaker`: runs the speaker on this node.
  *
  *   signalbox speaker --standalone DIR [--node NAME] [--status-address 127.0.0.1:7473]
- *                     [--bgp-listen 0.0.0.0:179|off] [--stop graceful|notify] [--log-level info]
+ *                     [--bgp-listen [::]:179|off] [--stop graceful|notify] [--log-level info]
  *
  * --standalone reads Kubernetes manifests from a folder instead of the API (src/cluster/file):
  * the ConfigMap, Services with status.loadBalancer.ingress, and optionally Nodes and
@@ -25,7 +25,7 @@ Options:
   --standalone DIR         read manifests (ConfigMap, Services, Nodes, EndpointSlices) from DIR
   --node NAME              this node's name (default: the host name)
   --status-address ADDR    /status, /healthz, /readyz listen address (default 127.0.0.1:7473)
-  --bgp-listen ADDR|off    passive BGP listener (default 0.0.0.0:179)
+  --bgp-listen ADDR|off    passive BGP listener (default [::]:179: IPv6 and IPv4)
   --stop graceful|notify   on SIGTERM: keep routes at graceful-restart peers, or Cease to all
   --log-level LEVEL        ${LOG_LEVELS.join(", ")} (default info)
 `;
@@ -39,7 +39,7 @@ export async function main(args: string[]): Promise<number> {
         standalone: { type: "string" },
         node: { type: "string" },
         "status-address": { type: "string", default: "127.0.0.1:7473" },
-        "bgp-listen": { type: "string", default: "0.0.0.0:179" },
+        "bgp-listen": { type: "string", default: "[::]:179" },
         stop: { type: "string", default: "graceful" },
         "log-level": { type: "string", default: "info" },
         help: { type: "boolean", short: "h" },

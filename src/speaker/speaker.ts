@@ -84,7 +84,14 @@ export class Speaker {
       onReject: (remote) => this.log.warn({ remote }, "BGP connection from an unconfigured address closed"),
     });
     try {
-      await l.listen(this.opts.listen.port, this.opts.listen.host);
+      const { host, port } = this.opts.listen;
+      try {
+        await l.listen(port, host);
+      } catch (e) {
+        // `::` also takes IPv4 connections; on a host without IPv6 fall back to IPv4 only.
+        if (host !== "::" || (e as NodeJS.ErrnoException).code !== "EAFNOSUPPORT") throw e;
+        await l.listen(port, "0.0.0.0");
+      }
       this.listener = l;
       this.log.info({ listen: this.opts.listen }, "BGP listener up");
     } catch (e) {
