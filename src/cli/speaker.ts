@@ -16,6 +16,7 @@ import { parseArgs } from "node:util";
 import { FileClusterSource, formatProblem } from "../cluster/file/index.ts";
 import { parseListenAddress, serveEndpoints } from "../observe/http.ts";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../observe/logger.ts";
+import { speakerMetrics } from "../observe/metrics.ts";
 import { hostIpv4Addresses } from "../platform/interfaces.ts";
 import { Speaker } from "../speaker/speaker.ts";
 
@@ -24,7 +25,7 @@ const USAGE = `Usage: signalbox speaker --standalone DIR [options]
 Options:
   --standalone DIR         read manifests (ConfigMap, Services, Nodes, EndpointSlices) from DIR
   --node NAME              this node's name (default: the host name)
-  --status-address ADDR    /status, /healthz, /readyz listen address (default 127.0.0.1:7473)
+  --status-address ADDR    /status, /metrics, /healthz, /readyz listen address (default 127.0.0.1:7473)
   --bgp-listen ADDR|off    passive BGP listener (default [::]:179: IPv6 and IPv4)
   --stop graceful|notify   on SIGTERM: keep routes at graceful-restart peers, or Cease to all
   --log-level LEVEL        ${LOG_LEVELS.join(", ")} (default info)
@@ -80,6 +81,7 @@ export async function main(args: string[]): Promise<number> {
     dir,
     onError: (p) => logger.error({ file: p.file, line: p.line }, `manifest problem: ${formatProblem(p)}`),
   });
+  const registry = speakerMetrics(() => speaker.status());
   const server = await serveEndpoints(
     {
       status: () => ({
@@ -87,6 +89,7 @@ export async function main(args: string[]): Promise<number> {
         source: { dir, problems: source.problems().map(formatProblem) },
       }),
       ready: () => speaker.ready(),
+      metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
     },
     statusAddress,
   );

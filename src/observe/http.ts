@@ -1,11 +1,14 @@
 /**
- * The read-only HTTP endpoints of a signalbox process: `/status` (JSON), `/healthz`, `/readyz`.
+ * The read-only HTTP endpoints of a signalbox process: `/status` (JSON), `/metrics`
+ * (Prometheus), `/healthz`, `/readyz`.
  * Listens where the flag says (loopback by default). Anything else is 404; only GET/HEAD.
  */
 import { createServer, type Server } from "node:http";
 
 export interface Endpoints {
   status(): unknown;
+  /** Prometheus text exposition, when the process has metrics. */
+  metrics?(): Promise<{ contentType: string; body: string }>;
   /** Ready: config loaded and plan applied. */
   ready(): boolean;
 }
@@ -28,6 +31,11 @@ export async function serveEndpoints(e: Endpoints, address: { host: string; port
     if (path === "/status") {
       const body = `${JSON.stringify(e.status(), null, 2)}\n`;
       res.writeHead(200, { "content-type": "application/json" }).end(body);
+    } else if (path === "/metrics" && e.metrics !== undefined) {
+      e.metrics().then(
+        (m) => res.writeHead(200, { "content-type": m.contentType }).end(m.body),
+        () => res.writeHead(500, { "content-type": "text/plain" }).end("metrics failed\n"),
+      );
     } else if (path === "/healthz") {
       res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
     } else if (path === "/readyz") {

@@ -74,3 +74,20 @@ test("an invalid config keeps the last good one running; no password in status o
   assert.ok(lines.some((l) => l.includes("config rejected")));
   await speaker.stop("notify");
 });
+
+test("/metrics reads the status: session up, prefixes, config loaded and stale", async () => {
+  const { speakerMetrics } = await import("../../../src/observe/metrics.ts");
+  const speaker = new Speaker({ node: "n1", logger: createLogger("silent"), connect: () => new Socket() });
+  const registry = speakerMetrics(() => speaker.status());
+  speaker.update(snapshot(config("9s")));
+  let text = await registry.metrics();
+  assert.match(text, /signalbox_bgp_session_up\{peer="192\.0\.2\.1"\} 0/);
+  assert.match(text, /signalbox_config_loaded 1/);
+  assert.match(text, /signalbox_config_stale 0/);
+  speaker.update(snapshot(config("2s")));
+  text = await registry.metrics();
+  assert.match(text, /signalbox_config_loaded 0/);
+  assert.match(text, /signalbox_config_stale 1/);
+  assert.ok(!text.includes(SECRET));
+  await speaker.stop("notify");
+});

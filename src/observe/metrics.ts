@@ -1,0 +1,92 @@
+/**
+ * Prometheus metrics of the speaker (`/metrics`), read from its status at scrape time so the
+ * numbers can never drift from what `/status` says. Names follow MetalLB's where one exists
+ * (in each help text), so dashboards and alerts port by renaming the prefix.
+ */
+import { Gauge, Registry } from "prom-client";
+import type { SpeakerStatus } from "../speaker/speaker.ts";
+
+export function speakerMetrics(status: () => SpeakerStatus): Registry {
+  const registry = new Registry();
+  const snapshot = () => status();
+
+  new Gauge({
+    name: "signalbox_bgp_session_up",
+    help: "1 when the BGP session with the peer is Established (MetalLB: metallb_bgp_session_up)",
+    labelNames: ["peer"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of snapshot().peers) this.set({ peer: p.peerAddress }, p.state === "Established" ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "signalbox_bgp_announced_prefixes",
+    help: "Prefixes advertised to the peer, in its Adj-RIB-Out (MetalLB: metallb_bgp_announced_prefixes_total)",
+    labelNames: ["peer", "family"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of snapshot().peers) {
+        this.set({ peer: p.peerAddress, family: "ipv4" }, p.prefixes.advertised.ipv4);
+        this.set({ peer: p.peerAddress, family: "ipv6" }, p.prefixes.advertised.ipv6);
+      }
+    },
+  });
+  new Gauge({
+    name: "signalbox_bgp_received_prefixes",
+    help: "Prefixes the peer announces to us (counted, never used: signalbox only originates)",
+    labelNames: ["peer"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of snapshot().peers) this.set({ peer: p.peerAddress }, p.prefixes.received);
+    },
+  });
+  new Gauge({
+    name: "signalbox_bgp_messages",
+    help: "BGP messages sent and received on the peer's session object, by type (MetalLB: metallb_bgp_updates_total for type=update, direction=sent)",
+    labelNames: ["peer", "direction", "type"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of snapshot().peers) {
+        for (const [direction, counts] of [
+          ["sent", p.messages.sent],
+          ["received", p.messages.received],
+        ] as const) {
+          for (const [type, n] of Object.entries(counts))
+            this.set({ peer: p.peerAddress, direction, type }, n);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: "signalbox_bgp_session_flaps",
+    help: "Times the session left Established since the speaker started",
+    labelNames: ["peer"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of snapshot().peers) this.set({ peer: p.peerAddress }, p.flaps);
+    },
+  });
+  new Gauge({
+    name: "signalbox_config_loaded",
+    help: "1 when the latest config is valid and applied; 0 when it was rejected (the last good one runs on) or missing (MetalLB: metallb_k8s_client_config_loaded_bool)",
+    registers: [registry],
+    collect() {
+      this.set(snapshot().config.state === "valid" ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "signalbox_config_stale",
+    help: "1 when a rejected config leaves an older valid one running (MetalLB: metallb_k8s_client_config_stale_bool)",
+    registers: [registry],
+    collect() {
+      const c = snapshot().config;
+      this.set(c.state === "invalid" && c.running === "last-good" ? 1 : 0);
+    },
+  });
+  return registry;
+}
