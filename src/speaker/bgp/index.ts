@@ -2,7 +2,6 @@ export { AdjRibOut, type RibChange } from "./adj-rib-out.ts";
 export { type Clock, jittered, type Random, systemClock } from "./clock.ts";
 export { BgpListener } from "./listener.ts";
 export {
-  attributeKey,
   DEFAULT_LOCAL_PREF,
   NO_ATTRIBUTES,
   originatedAttributes,

@@ -50,11 +50,6 @@ export function route(prefix: Prefix, attributes: RouteAttributes = NO_ATTRIBUTE
 
 export const DEFAULT_LOCAL_PREF = 100;
 
-/** Routes with equal keys share one UPDATE: same family, same attributes. */
-export function attributeKey(r: Route): string {
-  return `${r.prefix.family}|${r.attributes.key}`;
-}
-
 /**
  * A map key for a prefix. IPv4 host routes — nearly every route signalbox holds — key by a
  * 32-bit integer, which V8 hashes without allocating; everything else by a string.

@@ -43,8 +43,7 @@ import {
   type UpdateMessage,
   updateAction,
 } from "../../../protocol/bgp/index.ts";
-import type { IpAddress, Prefix } from "../../../protocol/ip/index.ts";
-import { IpAddress as Ip } from "../../../protocol/ip/index.ts";
+import { IpAddress, type Prefix } from "../../../protocol/ip/index.ts";
 import { AdjRibOut } from "./adj-rib-out.ts";
 import { type Clock, jittered, type Random, systemClock } from "./clock.ts";
 import { originatedAttributes, prefixKey, type Route, type RouteAttributes } from "./route.ts";
@@ -381,7 +380,7 @@ export class BgpSession {
     socket.setNoDelay(true);
     const setLocal = () => {
       conn.localAddress = socket.localAddress
-        ? Ip.parse(socket.localAddress.replace(/^::ffff:(?=\d+\.)/, ""))
+        ? IpAddress.parse(socket.localAddress.replace(/^::ffff:(?=\d+\.)/, ""))
         : undefined;
     };
     if (onConnect) {
