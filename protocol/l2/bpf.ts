@@ -1,4 +1,5 @@
 import { EtherType } from "./ethernet.ts";
+import { HEARTBEAT_ETHERTYPE } from "./heartbeat.ts";
 import { Icmpv6Type } from "./icmpv6.ts";
 import { NextHeader } from "./ipv6.ts";
 
@@ -32,26 +33,28 @@ const IPV6_NEXT_HEADER_AT = 14 + 6;
 const ICMPV6_TYPE_AT = 14 + 40;
 
 /**
- * The filter the packet socket attaches: ARP requests (EtherType 0x0806, op 1) and ICMPv6
- * Neighbor Solicitations directly after the IPv6 header (EtherType 0x86DD, Next Header 58,
- * type 135); everything else, extension headers included, is dropped in the kernel. Frames
- * too short for a load are dropped too (the kernel returns 0 on an out-of-range load).
- * Validation stays in TypeScript so invalid NS are counted, not silently filtered.
+ * The filter the packet socket attaches: the speakers' heartbeats (EtherType 0x88B5,
+ * heartbeat.ts), ARP requests (EtherType 0x0806, op 1) and ICMPv6 Neighbor Solicitations
+ * directly after the IPv6 header (EtherType 0x86DD, Next Header 58, type 135); everything
+ * else, extension headers included, is dropped in the kernel. Frames too short for a load are
+ * dropped too (the kernel returns 0 on an out-of-range load). Validation stays in TypeScript
+ * so invalid NS and heartbeats are counted, not silently filtered.
  */
 export function neighborFilter(): BpfInstruction[] {
   const I = (code: number, k: number, jt = 0, jf = 0): BpfInstruction => ({ code, jt, jf, k });
   return [
     /* 0 */ I(BpfOp.LdAbsHalf, ETHERTYPE_AT),
-    /* 1 */ I(BpfOp.JeqK, EtherType.ARP, 0, 2),
-    /* 2 */ I(BpfOp.LdAbsHalf, ARP_OP_AT),
-    /* 3 */ I(BpfOp.JeqK, 1, 5, 6), // op == request → 9, else → 10
-    /* 4 */ I(BpfOp.JeqK, EtherType.IPv6, 0, 5),
-    /* 5 */ I(BpfOp.LdAbsByte, IPV6_NEXT_HEADER_AT),
-    /* 6 */ I(BpfOp.JeqK, NextHeader.ICMPv6, 0, 3),
-    /* 7 */ I(BpfOp.LdAbsByte, ICMPV6_TYPE_AT),
-    /* 8 */ I(BpfOp.JeqK, Icmpv6Type.NeighborSolicitation, 0, 1),
-    /* 9 */ I(BpfOp.RetK, BPF_ACCEPT_LENGTH),
-    /* 10 */ I(BpfOp.RetK, 0),
+    /* 1 */ I(BpfOp.JeqK, HEARTBEAT_ETHERTYPE, 8, 0), // heartbeat → 10
+    /* 2 */ I(BpfOp.JeqK, EtherType.ARP, 0, 2), // else → 5
+    /* 3 */ I(BpfOp.LdAbsHalf, ARP_OP_AT),
+    /* 4 */ I(BpfOp.JeqK, 1, 5, 6), // op == request → 10, else → 11
+    /* 5 */ I(BpfOp.JeqK, EtherType.IPv6, 0, 5),
+    /* 6 */ I(BpfOp.LdAbsByte, IPV6_NEXT_HEADER_AT),
+    /* 7 */ I(BpfOp.JeqK, NextHeader.ICMPv6, 0, 3),
+    /* 8 */ I(BpfOp.LdAbsByte, ICMPV6_TYPE_AT),
+    /* 9 */ I(BpfOp.JeqK, Icmpv6Type.NeighborSolicitation, 0, 1),
+    /* 10 */ I(BpfOp.RetK, BPF_ACCEPT_LENGTH),
+    /* 11 */ I(BpfOp.RetK, 0),
   ];
 }
 

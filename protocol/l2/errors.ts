@@ -20,6 +20,14 @@ export const L2ErrorKinds = {
   "ndp-truncated": { text: "NDP message shorter than its fixed fields", rfc: "RFC 4861 §4.3, §4.4" },
   "ndp-option-length-zero": { text: "an NDP option has length 0", rfc: "RFC 4861 §4.6" },
   "ndp-option-overrun": { text: "an NDP option runs past the end of the message", rfc: "RFC 4861 §4.6" },
+  "heartbeat-truncated": { text: "heartbeat shorter than its fields", rfc: "signalbox heartbeat" },
+  "heartbeat-magic": { text: 'heartbeat does not start with "SB"', rfc: "signalbox heartbeat" },
+  "heartbeat-version": { text: "heartbeat version is not 1", rfc: "signalbox heartbeat" },
+  "heartbeat-name": { text: "heartbeat node name is not 1-253 printable ASCII", rfc: "signalbox heartbeat" },
+  "heartbeat-timers": {
+    text: "heartbeat interval is 0 or its hold time is shorter than the interval",
+    rfc: "signalbox heartbeat",
+  },
 } as const;
 
 export type L2ErrorKind = keyof typeof L2ErrorKinds;

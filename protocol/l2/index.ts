@@ -14,12 +14,14 @@
  *   RFC 8200  IPv6 (§3 header, §8.1 upper-layer checksum)
  *   IEEE 802.1Q  one VLAN tag, decoded and encoded
  *   Linux classic BPF (struct sock_filter) for SO_ATTACH_FILTER
+ *   IEEE Std 802 §9.2.4  Local Experimental EtherType 0x88B5: the speakers' heartbeat
  */
 export * from "./arp.ts";
 export * from "./bpf.ts";
 export * from "./checksum.ts";
 export * from "./errors.ts";
 export * from "./ethernet.ts";
+export * from "./heartbeat.ts";
 export * from "./icmpv6.ts";
 export * from "./ipv6.ts";
 export * from "./mac.ts";
