@@ -12,6 +12,10 @@ const subcommands: Record<string, Subcommand> = {
     summary: "speaker --standalone DIR: announce Service IPs from this node over BGP",
     run: async (args) => (await import("./speaker.ts")).main(args),
   },
+  controller: {
+    summary: "controller: allocate Service IPs from the pools and write them to Service status",
+    run: async (args) => (await import("./controller.ts")).main(args),
+  },
   config: {
     summary: "config check FILE: validate a MetalLB-format ConfigMap (or its bare `config` YAML)",
     run: async (args) => (await import("./config.ts")).main(args),

@@ -1,9 +1,14 @@
 /**
  * `signalbox speaker`: runs the speaker on this node.
  *
- *   signalbox speaker --standalone DIR [--node NAME] [--status-address 127.0.0.1:7473]
+ *   signalbox speaker [--standalone DIR | --kubeconfig FILE --namespace NS --configmap NAME]
+ *                     [--node NAME] [--status-address 127.0.0.1:7473]
  *                     [--bgp-listen [::]:179|off] [--stop graceful|notify] [--log-level info]
  *
+ * Without --standalone it watches the Kubernetes API (src/cluster/kubernetes; --kubeconfig or
+ * $KUBECONFIG, else the in-cluster service account) and tells on each Service, as an event,
+ * whether this node announces it and why not. An API outage changes nothing: the last view
+ * keeps being announced, and the informers resync when the API returns.
  * --standalone reads Kubernetes manifests from a folder instead of the API (src/cluster/file):
  * the ConfigMap, Services with status.loadBalancer.ingress, and optionally Nodes and
  * EndpointSlices. It watches the folder and applies changes as they come.
@@ -14,16 +19,23 @@
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { FileClusterSource, formatProblem } from "../cluster/file/index.ts";
+import type { ClusterSnapshot } from "../cluster/index.ts";
+import { KubernetesClusterSource, KubernetesWriter, loadKubeConfig } from "../cluster/kubernetes/index.ts";
 import { parseListenAddress, serveEndpoints } from "../observe/http.ts";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../observe/logger.ts";
 import { speakerMetrics } from "../observe/metrics.ts";
 import { hostIpv4Addresses } from "../platform/interfaces.ts";
+import { type ServiceVerdictInput, serviceEvents } from "../speaker/service-events.ts";
 import { Speaker } from "../speaker/speaker.ts";
 
-const USAGE = `Usage: signalbox speaker --standalone DIR [options]
+const USAGE = `Usage: signalbox speaker [--standalone DIR] [options]
 
 Options:
   --standalone DIR         read manifests (ConfigMap, Services, Nodes, EndpointSlices) from DIR
+                           instead of the Kubernetes API
+  --kubeconfig FILE        API access (default: $KUBECONFIG, else the in-cluster service account)
+  --namespace NS           where the ConfigMap lives (default signalbox-system)
+  --configmap NAME         the ConfigMap holding the config under key \`config\` (default config)
   --node NAME              this node's name (default: the host name)
   --status-address ADDR    /status, /metrics, /healthz, /readyz listen address (default 127.0.0.1:7473)
   --bgp-listen ADDR|off    passive BGP listener (default [::]:179: IPv6 and IPv4)
@@ -38,6 +50,9 @@ export async function main(args: string[]): Promise<number> {
       args,
       options: {
         standalone: { type: "string" },
+        kubeconfig: { type: "string" },
+        namespace: { type: "string", default: "signalbox-system" },
+        configmap: { type: "string", default: "config" },
         node: { type: "string" },
         "status-address": { type: "string", default: "127.0.0.1:7473" },
         "bgp-listen": { type: "string", default: "[::]:179" },
@@ -59,8 +74,6 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   };
   const dir = values.standalone as string | undefined;
-  if (dir === undefined)
-    return usage("--standalone DIR is required (the Kubernetes API source comes with the Kubernetes issue)");
   const level = values["log-level"] as LogLevel;
   if (!LOG_LEVELS.includes(level)) return usage(`unknown log level ${level}`);
   const stopMode = values.stop as string;
@@ -77,26 +90,78 @@ export async function main(args: string[]): Promise<number> {
   const logger = createLogger(level);
   const speaker = new Speaker({ node, logger, hostIpv4: hostIpv4Addresses, ...(listen ? { listen } : {}) });
   await speaker.start();
-  const source = new FileClusterSource({
-    dir,
-    onError: (p) => logger.error({ file: p.file, line: p.line }, `manifest problem: ${formatProblem(p)}`),
-  });
+  let source: FileClusterSource | KubernetesClusterSource;
+  let sourceStatus: () => unknown;
+  let tell: (snapshot: ClusterSnapshot) => void = () => {};
+  if (dir !== undefined) {
+    const files = new FileClusterSource({
+      dir,
+      onError: (p) => logger.error({ file: p.file, line: p.line }, `manifest problem: ${formatProblem(p)}`),
+    });
+    source = files;
+    sourceStatus = () => ({ dir, problems: files.problems().map(formatProblem) });
+  } else {
+    let kubeConfig: ReturnType<typeof loadKubeConfig>;
+    try {
+      kubeConfig = loadKubeConfig(values.kubeconfig as string | undefined);
+    } catch (e) {
+      process.stderr.write(`signalbox speaker: cannot load API credentials: ${(e as Error).message}\n`);
+      await speaker.stop("notify");
+      return 1;
+    }
+    const api = new KubernetesClusterSource({
+      kubeConfig,
+      namespace: values.namespace as string,
+      configMapName: values.configmap as string,
+      onError: (m) => logger.warn(`API: ${m}`),
+    });
+    source = api;
+    sourceStatus = () => api.status();
+    const writer = new KubernetesWriter({
+      kubeConfig,
+      component: "signalbox-speaker",
+      instance: node,
+      onError: (m) => logger.warn(m),
+    });
+    let told = new Map<string, string>();
+    tell = (snapshot) => {
+      const services = speaker.status().services as readonly ServiceVerdictInput[];
+      const r = serviceEvents(node, told, services);
+      told = r.told;
+      const byKey = new Map(
+        snapshot.services.map((s) => [`${s.metadata.namespace || "default"}/${s.metadata.name}`, s]),
+      );
+      for (const e of r.events) {
+        const svc = byKey.get(e.service);
+        if (svc === undefined) continue;
+        writer.event({
+          regarding: {
+            kind: "Service",
+            namespace: svc.metadata.namespace || "default",
+            name: svc.metadata.name,
+            uid: svc.metadata.uid,
+          },
+          type: e.type,
+          reason: e.reason,
+          message: e.message,
+        });
+      }
+    };
+  }
   const registry = speakerMetrics(() => speaker.status());
   const server = await serveEndpoints(
     {
-      status: () => ({
-        ...speaker.status(),
-        source: { dir, problems: source.problems().map(formatProblem) },
-      }),
+      status: () => ({ ...speaker.status(), source: sourceStatus() }),
       ready: () => speaker.ready(),
       metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
     },
     statusAddress,
   );
-  logger.info({ node, dir, status: statusAddress }, "speaker started");
+  logger.info({ node, source: dir ?? "kubernetes", status: statusAddress }, "speaker started");
   await source.start((snapshot) => {
     try {
       speaker.update(snapshot);
+      tell(snapshot);
     } catch (e) {
       // A bug must not take the sessions down: log it, keep running the last plan.
       logger.error({ err: e }, "applying the snapshot failed");

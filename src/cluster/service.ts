@@ -10,6 +10,9 @@ export interface ServiceLike {
     readonly namespace?: string;
     readonly name: string;
     readonly annotations?: Readonly<Record<string, string>> | null;
+    /** Set by the API server; absent in standalone manifests. */
+    readonly uid?: string;
+    readonly resourceVersion?: string;
   };
   readonly spec?: {
     readonly type?: string;
