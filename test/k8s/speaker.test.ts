@@ -1,0 +1,248 @@
+// Speakers on a real API with a real FRR ToR: the controller allocates, two speakers (nodes n1
+// and n2) announce, and the ToR's kernel shows the next hops. externalTrafficPolicy Local
+// follows the EndpointSlices the test writes; a cordoned node withdraws; each speaker tells on
+// the Service whether it announces and why not; an API server crash withdraws nothing.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Lab, missingPrerequisites } from "../netns/lib/index.ts";
+import type { ApiClient } from "./lib/api.ts";
+import {
+  type Binaries,
+  checkOpenssl,
+  ensureBinaries,
+  isCI,
+  PrerequisiteError,
+  startCluster,
+  waitFor,
+} from "./lib/apiserver.ts";
+import { startBgpLab, torNextHops } from "./lib/bgp-lab.ts";
+import { type Proc, startSignalbox } from "./lib/signalbox.ts";
+
+let binaries: Binaries | undefined;
+let missing: string | undefined = missingPrerequisites(["frr"]);
+try {
+  await checkOpenssl();
+  binaries = await ensureBinaries();
+} catch (e) {
+  if (!(e instanceof PrerequisiteError)) throw e;
+  missing = e.message;
+}
+
+const NS = "signalbox-system";
+const APP = "apps";
+const NODES = ["n1", "n2"] as const;
+
+function service(name: string, spec: Record<string, unknown> = {}) {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name, namespace: APP },
+    spec: { type: "LoadBalancer", ports: [{ port: 80, protocol: "TCP" }], selector: { app: name }, ...spec },
+  };
+}
+
+function slice(svc: string, endpoints: { node: string; ready: boolean }[]) {
+  return {
+    apiVersion: "discovery.k8s.io/v1",
+    kind: "EndpointSlice",
+    metadata: { name: `${svc}-1`, namespace: APP, labels: { "kubernetes.io/service-name": svc } },
+    addressType: "IPv4",
+    ports: [{ port: 80, protocol: "TCP" }],
+    endpoints: endpoints.map((e, i) => ({
+      addresses: [`10.1.0.${i + 10}`],
+      nodeName: e.node,
+      conditions: { ready: e.ready },
+    })),
+  };
+}
+
+async function ipOf(api: ApiClient, name: string): Promise<string> {
+  let ip = "";
+  await waitFor(
+    `${name} to get an IP`,
+    async () => {
+      const s = await api.ok<{ status?: { loadBalancer?: { ingress?: { ip: string }[] } } }>(
+        "GET",
+        `/api/v1/namespaces/${APP}/services/${name}`,
+      );
+      ip = s.status?.loadBalancer?.ingress?.[0]?.ip ?? "";
+      return ip !== "";
+    },
+    20_000,
+    100,
+  );
+  return ip;
+}
+
+test("speakers on a real API announce to an FRR ToR, follow endpoints and nodes, and ride out an API crash", {
+  timeout: 6 * 60_000,
+}, async (t) => {
+  if (missing !== undefined || binaries === undefined) {
+    if (isCI()) throw new Error(`CI=true and a prerequisite is missing: ${missing}`);
+    t.skip(missing ?? "binaries not found");
+    return;
+  }
+  const cluster = await startCluster({ binaries });
+  const lab = await Lab.create();
+  const procs: Proc[] = [];
+  try {
+    const api = cluster.api;
+    const b = await startBgpLab(lab, NODES);
+    const hops = (ip: string) => torNextHops(b, `${ip}/32`);
+    const expectHops = async (ip: string, want: string[], what: string) =>
+      await waitFor(what, async () => (await hops(ip)).join() === want.join(), 20_000, 100);
+    const addr = (n: string) => b.nodeAddress(n);
+
+    for (const ns of [NS, APP])
+      await api.ok("POST", "/api/v1/namespaces", {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: ns },
+      });
+    for (const n of NODES)
+      await api.ok("POST", "/api/v1/nodes", {
+        apiVersion: "v1",
+        kind: "Node",
+        metadata: { name: n, labels: { "kubernetes.io/hostname": n } },
+      });
+    const config = `${b.peersYaml()}\naddress-pools:\n- name: web\n  protocol: bgp\n  addresses: [192.0.2.0/28]\n`;
+    await api.ok("POST", `/api/v1/namespaces/${NS}/configmaps`, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "config", namespace: NS },
+      data: { config },
+    });
+    const opts = { kubeconfig: cluster.kubeconfigPath, dir: cluster.dir };
+    procs.push(await startSignalbox("controller", "controller", ["--namespace", NS], opts));
+    const speakers = new Map<string, Proc>();
+    for (const n of NODES) {
+      const p = await startSignalbox(
+        `speaker-${n}`,
+        "speaker",
+        ["--node", n, "--namespace", NS, "--bgp-listen", "off", "--stop", "notify"],
+        opts,
+      );
+      procs.push(p);
+      speakers.set(n, p);
+    }
+    for (const n of NODES) await b.tor.waitEstablished(addr(n), 30_000);
+
+    let web = "";
+    await t.test("Cluster policy: both nodes announce, the ToR has two next hops", async () => {
+      await api.ok("POST", `/api/v1/namespaces/${APP}/services`, service("web"));
+      web = await ipOf(api, "web");
+      await expectHops(web, [addr("n1"), addr("n2")], "two next hops for web");
+      const st = await speakers
+        .get("n1")!
+        .status<{ peers: { state: string; prefixes: { advertised: { ipv4: number } } }[] }>();
+      assert.equal(st.peers[0]?.state, "Established");
+      assert.equal(st.peers[0]?.prefixes.advertised.ipv4, 1);
+    });
+
+    await t.test("Local policy follows EndpointSlices and each speaker says why", async () => {
+      await api.ok(
+        "POST",
+        `/api/v1/namespaces/${APP}/services`,
+        service("local", { externalTrafficPolicy: "Local" }),
+      );
+      const local = await ipOf(api, "local");
+      await api.ok(
+        "POST",
+        `/apis/discovery.k8s.io/v1/namespaces/${APP}/endpointslices`,
+        slice("local", [{ node: "n2", ready: true }]),
+      );
+      await expectHops(local, [addr("n2")], "only n2 (it has the ready endpoint)");
+      const st = await speakers.get("n1")!.status<{ services: { service: string; reason: string }[] }>();
+      assert.equal(st.services.find((s) => s.service === `${APP}/local`)?.reason, "noLocalEndpoints");
+      await waitFor(
+        "events from both speakers on the Service",
+        async () => {
+          const ev = await api.ok<{
+            items: { reason: string; message: string; involvedObject: { name: string } }[];
+          }>("GET", `/api/v1/namespaces/${APP}/events`);
+          const mine = ev.items.filter((e) => e.involvedObject.name === "local").map((e) => e.message);
+          return (
+            mine.some((m) => m.includes(`node n2 announces ${local}`)) &&
+            mine.some((m) => m.includes("node n1 does not announce") && m.includes("noLocalEndpoints"))
+          );
+        },
+        15_000,
+      );
+      // The endpoint moves to n1.
+      await api.ok(
+        "PUT",
+        `/apis/discovery.k8s.io/v1/namespaces/${APP}/endpointslices/local-1`,
+        slice("local", [
+          { node: "n1", ready: true },
+          { node: "n2", ready: false },
+        ]),
+      );
+      await expectHops(local, [addr("n1")], "the route follows the endpoint to n1");
+      // No ready endpoint anywhere: withdrawn.
+      await api.ok(
+        "PUT",
+        `/apis/discovery.k8s.io/v1/namespaces/${APP}/endpointslices/local-1`,
+        slice("local", [{ node: "n1", ready: false }]),
+      );
+      await expectHops(local, [], "withdrawn when no endpoint is ready");
+    });
+
+    await t.test("a cordoned node withdraws first", async () => {
+      await api.ok(
+        "PATCH",
+        "/api/v1/nodes/n2",
+        { spec: { unschedulable: true } },
+        { contentType: "application/merge-patch+json" },
+      );
+      await expectHops(web, [addr("n1")], "n2 withdraws web when cordoned");
+      await api.ok(
+        "PATCH",
+        "/api/v1/nodes/n2",
+        { spec: { unschedulable: false } },
+        { contentType: "application/merge-patch+json" },
+      );
+      await expectHops(web, [addr("n1"), addr("n2")], "n2 announces again when uncordoned");
+    });
+
+    await t.test("an API server crash withdraws nothing; the speakers resync", async () => {
+      let lost = 0;
+      let samples = 0;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          samples++;
+          if ((await hops(web)).length !== 2) lost++;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      await cluster.restartApiserver({ signal: "SIGKILL" });
+      await waitFor(
+        "speakers watching again",
+        async () => {
+          for (const p of speakers.values())
+            if (!(await p.status<{ source: { connected: boolean } }>()).source.connected) return false;
+          return true;
+        },
+        30_000,
+        250,
+      );
+      sampling = false;
+      await sampler;
+      assert.equal(lost, 0, `web lost a next hop in ${lost} of ${samples} samples during the API outage`);
+      // And the speakers see changes made after the outage.
+      await api.ok("POST", `/api/v1/namespaces/${APP}/services`, service("after"));
+      const after = await ipOf(api, "after");
+      await expectHops(after, [addr("n1"), addr("n2")], "a Service created after the outage is announced");
+    });
+
+    await t.test("a deleted Service is withdrawn", async () => {
+      await api.ok("DELETE", `/api/v1/namespaces/${APP}/services/web`);
+      await expectHops(web, [], "web withdrawn");
+    });
+  } finally {
+    for (const p of procs) await p.stop("SIGKILL").catch(() => {});
+    await lab.close();
+    await cluster.stop();
+  }
+});
