@@ -298,20 +298,9 @@ export class Controller {
   async #writeOne(w: StatusWrite): Promise<boolean> {
     const writer = this.#o.writer;
     try {
-      let rv = "";
-      if (w.statusChanged) {
-        rv = await writer.patchServiceStatus(w.namespace, w.name, w.ingress);
-        this.#pending.set(w.service, {
-          ingress: w.ingress,
-          pool: undefined,
-          resourceVersion: rv,
-          uid: w.uid,
-        });
-      }
-      if (w.pool !== undefined) {
-        rv = await writer.patchServiceAnnotation(w.namespace, w.name, POOL_ANNOTATION, w.pool);
-        this.#pending.set(w.service, { ingress: w.ingress, pool: w.pool, resourceVersion: rv, uid: w.uid });
-      }
+      const annotations = w.pool !== undefined ? { [POOL_ANNOTATION]: w.pool } : undefined;
+      const rv = await writer.patchServiceStatus(w.namespace, w.name, w.ingress, annotations);
+      this.#pending.set(w.service, { ingress: w.ingress, pool: w.pool, resourceVersion: rv, uid: w.uid });
       this.#done++;
       if (w.statusChanged) this.#told.delete(w.service);
       this.#tellWrite(w);

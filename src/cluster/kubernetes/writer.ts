@@ -24,10 +24,17 @@ export interface EventSpec {
 
 /** The API writes the controller and speakers make; `KubernetesWriter` is the real one. */
 export interface ClusterWriter {
-  /** Replaces `status.loadBalancer.ingress`; returns the Service's new resourceVersion. */
-  patchServiceStatus(namespace: string, name: string, ingress: readonly string[]): Promise<string>;
-  /** Sets (string) or removes (null) one annotation; returns the new resourceVersion. */
-  patchServiceAnnotation(namespace: string, name: string, key: string, value: string | null): Promise<string>;
+  /**
+   * Replaces `status.loadBalancer.ingress` and sets (string) or removes (null) annotations, in
+   * one merge patch of the status subresource (it keeps metadata changes and ignores spec), so
+   * an allocation costs one write. Returns the Service's new resourceVersion.
+   */
+  patchServiceStatus(
+    namespace: string,
+    name: string,
+    ingress: readonly string[],
+    annotations?: Readonly<Record<string, string | null>>,
+  ): Promise<string>;
   /** Queues an event; never throws. */
   event(e: EventSpec): void;
 }
@@ -67,15 +74,17 @@ export class KubernetesWriter implements ClusterWriter {
     this.#core = o.kubeConfig.makeApiClient(CoreV1Api);
   }
 
-  async patchServiceStatus(namespace: string, name: string, ingress: readonly string[]): Promise<string> {
-    const body = { status: { loadBalancer: { ingress: ingress.map((ip) => ({ ip })) } } };
+  async patchServiceStatus(
+    namespace: string,
+    name: string,
+    ingress: readonly string[],
+    annotations?: Readonly<Record<string, string | null>>,
+  ): Promise<string> {
+    const body = {
+      ...(annotations ? { metadata: { annotations } } : {}),
+      status: { loadBalancer: { ingress: ingress.map((ip) => ({ ip })) } },
+    };
     const svc = await this.#core.patchNamespacedServiceStatus({ name, namespace, body }, MERGE);
-    return svc.metadata?.resourceVersion ?? "";
-  }
-
-  async patchServiceAnnotation(namespace: string, name: string, key: string, value: string | null) {
-    const body = { metadata: { annotations: { [key]: value } } };
-    const svc = await this.#core.patchNamespacedService({ name, namespace, body }, MERGE);
     return svc.metadata?.resourceVersion ?? "";
   }
 

@@ -13,6 +13,8 @@ export interface ApiAuth {
   certFile?: string;
   keyFile?: string;
   token?: string;
+  /** Reuse connections (benchmarks); off by default so an API server restart leaves no stale sockets. */
+  keepAlive?: boolean;
 }
 
 export interface ApiResponse {
@@ -46,7 +48,8 @@ export class ApiClient {
       ca: readFileSync(auth.caFile),
       ...(auth.certFile ? { cert: readFileSync(auth.certFile) } : {}),
       ...(auth.keyFile ? { key: readFileSync(auth.keyFile) } : {}),
-      keepAlive: false,
+      keepAlive: auth.keepAlive ?? false,
+      ...(auth.keepAlive ? { maxSockets: 64 } : {}),
     });
   }
 
