@@ -2,8 +2,9 @@
  * netsys: signalbox's one native addon (DESIGN.md, native/). Generic system calls only, no
  * protocol knowledge: AF_PACKET sockets bound to an interface with a classic BPF filter,
  * receive through uv_poll on Node's own loop, send of whole frames, multicast membership, and
- * setsockopt/getsockopt for the options later issues need (TCP MD5, TTL/min-TTL, bind to
- * device). All frame encoding and decoding is TypeScript (protocol/l2); the only door to this
+ * setsockopt/getsockopt, and TCP sockets opened here so that TCP MD5 (RFC 2385), GTSM
+ * (RFC 5082: TTL and minimum TTL) and bind to device are set before the SYN, then handed to
+ * node:net by fd. All frame encoding and decoding is TypeScript (protocol/l2); the only door to this
  * file is src/platform/netsys.ts.
  *
  * Node-API only (napi_*, NAPI_VERSION 8), so one build runs on every Node version >= 16
@@ -93,6 +94,9 @@ static const char *errno_name(int err) {
     case ENOBUFS: return "ENOBUFS";
     case ENOPROTOOPT: return "ENOPROTOOPT";
     case EAFNOSUPPORT: return "EAFNOSUPPORT";
+    case EADDRINUSE: return "EADDRINUSE";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case ENOENT: return "ENOENT";
     default: return "EUNKNOWN";
   }
 }
@@ -582,6 +586,180 @@ static napi_value setsockopt_buffer(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* ---------- TCP sockets (BGP: TCP MD5, GTSM, bind to device) ---------- */
+
+/*
+ * Why TCP sockets are opened here and not by node:net: TCP_MD5SIG (RFC 2385) must be set
+ * before the SYN leaves, and IP_MINTTL / SO_BINDTODEVICE before connect() or listen(); Node
+ * offers no hook between socket() and connect(). So the addon creates the socket, the
+ * TypeScript door sets its options, binds it and hands the fd to node:net: `new
+ * net.Socket({ fd }).connect()` (libuv connects an opened, unconnected fd) or `server.listen({
+ * fd })`. From then on Node owns the fd and closes it.
+ */
+
+/* An address argument: a Uint8Array of 4 (IPv4) or 16 (IPv6) octets, network order. */
+static int get_ip(napi_env env, napi_value v, const char *name, unsigned char ip[16], int *family) {
+  unsigned char *p;
+  size_t len;
+  if (!get_bytes(env, v, name, &p, &len)) return 0;
+  if (len != 4 && len != 16) {
+    char message[96];
+    snprintf(message, sizeof message, "%s must be 4 (IPv4) or 16 (IPv6) octets", name);
+    throw_arg(env, 1, message);
+    return 0;
+  }
+  memcpy(ip, p, len);
+  *family = len == 4 ? AF_INET : AF_INET6;
+  return 1;
+}
+
+/* The socket's own family (AF_INET, AF_INET6), or -1 with errno. */
+static int socket_family(int fd) {
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  memset(&ss, 0, sizeof ss);
+  if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) return -1;
+  return ss.ss_family;
+}
+
+/*
+ * Fills `out` with an address for a socket of family `sock_family`: an IPv4 address on an
+ * IPv6 socket becomes ::ffff:a.b.c.d (the kernel wants that form for dual-stack sockets, in
+ * bind() and in TCP_MD5SIG alike). Returns the length, or 0 for IPv6 on an IPv4 socket.
+ */
+static socklen_t fill_sockaddr(struct sockaddr_storage *out, int sock_family, const unsigned char ip[16], int family,
+                               int port) {
+  memset(out, 0, sizeof *out);
+  if (sock_family == AF_INET) {
+    if (family != AF_INET) return 0;
+    struct sockaddr_in *sin = (struct sockaddr_in *)out;
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons((uint16_t)port);
+    memcpy(&sin->sin_addr, ip, 4);
+    return sizeof *sin;
+  }
+  struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)out;
+  sin6->sin6_family = AF_INET6;
+  sin6->sin6_port = htons((uint16_t)port);
+  if (family == AF_INET) {
+    sin6->sin6_addr.s6_addr[10] = 0xff;
+    sin6->sin6_addr.s6_addr[11] = 0xff;
+    memcpy(&sin6->sin6_addr.s6_addr[12], ip, 4);
+  } else {
+    memcpy(&sin6->sin6_addr, ip, 16);
+  }
+  return sizeof *sin6;
+}
+
+static void ip_text(char *out, size_t size, const unsigned char ip[16], int family) {
+  if (inet_ntop(family, ip, out, (socklen_t)size) == NULL) snprintf(out, size, "?");
+}
+
+/* tcpSocket(family 4 | 6) -> fd: a non-blocking, close-on-exec TCP socket, not yet bound. */
+static napi_value tcp_socket(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int64_t family;
+  if (!get_int(env, argv[0], "family", 4, 6, &family)) return NULL;
+  if (family == 5) return throw_arg(env, 1, "family must be 4 or 6");
+  int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, errno, "socket", family == 4 ? "AF_INET, SOCK_STREAM" : "AF_INET6, SOCK_STREAM");
+  return number(env, fd);
+}
+
+/*
+ * bind(fd, address, port, reuseAddress): SO_REUSEADDR first when asked (a listener that
+ * restarts while old connections sit in TIME_WAIT), as libuv does for node:net listeners.
+ */
+static napi_value bind_tcp(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  int fd, family;
+  int64_t port;
+  unsigned char ip[16];
+  if (!get_fd(env, argv[0], &fd) || !get_ip(env, argv[1], "address", ip, &family) ||
+      !get_int(env, argv[2], "port", 0, 65535, &port))
+    return NULL;
+  bool reuse = false;
+  if (argc > 3 && !is_nullish(env, argv[3])) napi_get_value_bool(env, argv[3], &reuse);
+  char text[INET6_ADDRSTRLEN], detail[96];
+  ip_text(text, sizeof text, ip, family);
+  snprintf(detail, sizeof detail, "fd %d, %s port %lld", fd, text, (long long)port);
+  int sf = socket_family(fd);
+  if (sf < 0) return throw_errno(env, errno, "getsockname", detail);
+  if (reuse) {
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
+      return throw_errno(env, errno, "setsockopt", "SO_REUSEADDR");
+  }
+  struct sockaddr_storage ss;
+  socklen_t len = fill_sockaddr(&ss, sf, ip, family, (int)port);
+  if (len == 0) return throw_errno(env, EAFNOSUPPORT, "bind", detail);
+  if (bind(fd, (struct sockaddr *)&ss, len) < 0) return throw_errno(env, errno, "bind", detail);
+  return undefined(env);
+}
+
+/* listen(fd, backlog) */
+static napi_value listen_tcp(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int fd;
+  int64_t backlog;
+  if (!get_fd(env, argv[0], &fd) || !get_int(env, argv[1], "backlog", 1, 65535, &backlog)) return NULL;
+  if (listen(fd, (int)backlog) < 0) {
+    char detail[32];
+    snprintf(detail, sizeof detail, "fd %d", fd);
+    return throw_errno(env, errno, "listen", detail);
+  }
+  return undefined(env);
+}
+
+/*
+ * tcpMd5(fd, peer, key | null): sets (or, with null, deletes) the RFC 2385 key for one peer
+ * address on a TCP socket, listening or not yet connected (struct tcp_md5sig, linux/tcp.h).
+ * The key never appears in an error: messages name the fd and the peer only.
+ */
+static napi_value tcp_md5(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int fd, family;
+  unsigned char ip[16];
+  if (!get_fd(env, argv[0], &fd) || !get_ip(env, argv[1], "peer", ip, &family)) return NULL;
+  unsigned char *key = NULL;
+  size_t key_len = 0;
+  if (argc > 2 && !is_nullish(env, argv[2])) {
+    if (!get_bytes(env, argv[2], "key", &key, &key_len)) return NULL;
+    if (key_len == 0 || key_len > TCP_MD5SIG_MAXKEYLEN)
+      return throw_arg(env, 1, "key must be 1 to 80 octets (TCP_MD5SIG_MAXKEYLEN)");
+  }
+  char text[INET6_ADDRSTRLEN], detail[112];
+  ip_text(text, sizeof text, ip, family);
+  snprintf(detail, sizeof detail, "fd %d, TCP_MD5SIG %s %s", fd, key ? "set for" : "delete for", text);
+  int sf = socket_family(fd);
+  if (sf < 0) return throw_errno(env, errno, "getsockname", detail);
+  struct tcp_md5sig sig;
+  memset(&sig, 0, sizeof sig);
+  if (fill_sockaddr(&sig.tcpm_addr, sf, ip, family, 0) == 0) return throw_errno(env, EAFNOSUPPORT, "setsockopt", detail);
+  sig.tcpm_keylen = (uint16_t)key_len;
+  if (key != NULL) memcpy(sig.tcpm_key, key, key_len);
+  int rc = setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &sig, sizeof sig);
+  int err = errno;
+  /* The key is not needed any more on this side: wipe the stack copy. */
+  memset(sig.tcpm_key, 0, sizeof sig.tcpm_key);
+  if (rc < 0) return throw_errno(env, err, "setsockopt", detail);
+  return undefined(env);
+}
+
+/* socketFamily(fd) -> 4 | 6 (AF_INET6 sockets also carry IPv4 peers as ::ffff:a.b.c.d). */
+static napi_value socket_family_of(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int fd;
+  if (!get_fd(env, argv[0], &fd)) return NULL;
+  int sf = socket_family(fd);
+  if (sf < 0) {
+    char detail[32];
+    snprintf(detail, sizeof detail, "fd %d", fd);
+    return throw_errno(env, errno, "getsockname", detail);
+  }
+  return number(env, sf == AF_INET ? 4 : sf == AF_INET6 ? 6 : 0);
+}
+
 /* ifindex(name) -> index (if_nametoindex) */
 static napi_value ifindex_of(napi_env env, napi_callback_info info) {
   ARGS(1);
@@ -639,6 +817,11 @@ NAPI_MODULE_INIT() {
       {"getsockoptInt", NULL, getsockopt_int, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setsockoptBuffer", NULL, setsockopt_buffer, NULL, NULL, NULL, napi_enumerable, NULL},
       {"ifindex", NULL, ifindex_of, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"tcpSocket", NULL, tcp_socket, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"bind", NULL, bind_tcp, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"listen", NULL, listen_tcp, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"tcpMd5", NULL, tcp_md5, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"socketFamily", NULL, socket_family_of, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);
 
@@ -666,6 +849,7 @@ NAPI_MODULE_INIT() {
   set_constant(env, c, "IPV6_UNICAST_HOPS", IPV6_UNICAST_HOPS);
   set_constant(env, c, "IPV6_MINHOPCOUNT", IPV6_MINHOPCOUNT);
   set_constant(env, c, "TCP_MD5SIG", TCP_MD5SIG);
+  set_constant(env, c, "TCP_MD5SIG_MAXKEYLEN", TCP_MD5SIG_MAXKEYLEN);
   napi_set_named_property(env, exports, "constants", c);
   return exports;
 }

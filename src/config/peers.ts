@@ -40,6 +40,7 @@ export const peerKeys = [
   "passive",
   "next-hop-v4",
   "next-hop-v6",
+  "ttl-security",
 ] as const;
 
 /**
@@ -49,8 +50,6 @@ export const peerKeys = [
 export const notYetApplied: Readonly<Record<string, string>> = {
   "bfd-profile": "BFD is not implemented yet: this session runs without BFD",
   vrf: "VRFs are not supported yet: this session uses the default VRF",
-  password:
-    "TCP MD5 (RFC 2385) is not implemented yet: this session runs without it, so a peer that requires it will not accept the session",
 };
 
 const maxAsn = 4294967295;
@@ -194,6 +193,14 @@ export function readPeers(
     }
 
     const ebgpMultihop = r.bool(f, "ebgp-multihop") ?? false;
+    // RFC 5082 §3: GTSM with TTL 255 only for a directly connected peer; multihop contradicts it.
+    const ttlSecurity = r.bool(f, "ttl-security") ?? false;
+    if (ttlSecurity && ebgpMultihop)
+      r.error(
+        keyPath(p, "ttl-security"),
+        "cannot be combined with ebgp-multihop: TTL security (RFC 5082) accepts only directly connected peers",
+        field("ttl-security")?.value,
+      );
     if (ebgpMultihop && peerAsn !== undefined && peerAsn === myAsn) {
       r.error(
         keyPath(p, "ebgp-multihop"),
@@ -253,6 +260,7 @@ export function readPeers(
       passive,
       nextHopV4,
       nextHopV6,
+      ttlSecurity,
     };
     // MetalLB rejects a peer identical to an earlier one (after defaults).
     const key = peerKey(peer);

@@ -47,6 +47,8 @@ export interface Peer {
   readonly nextHopV4: IpAddress | undefined;
   /** signalbox addition: next hop for IPv6 routes on an IPv4 session. */
   readonly nextHopV6: IpAddress | undefined;
+  /** signalbox addition: GTSM (RFC 5082) with a directly connected peer: TTL 255 out, only 255 in. Default false. */
+  readonly ttlSecurity: boolean;
 }
 
 export type PoolProtocol = "bgp" | "layer2";

@@ -5,17 +5,40 @@
  * are delivered asynchronously (setImmediate), as from a real socket, and copied, so a test
  * never shares a buffer with the code it tests.
  */
+import type { IpAddress } from "../../protocol/ip/index.ts";
 import {
+  AddressInUseError,
+  AddressNotAvailableError,
   type ErrorHandler,
   type FrameHandler,
+  LINUX_CONSTANTS,
   type Netsys,
   NetsysArgumentError,
+  NetsysPermissionError,
   NoSuchInterfaceError,
+  NotFoundError,
+  OptionUnsupportedError,
   type PacketSocketLike,
   type PacketSocketOptions,
   PacketType,
+  type RevealsSecret,
   SocketClosedError,
+  SystemCallError,
 } from "./netsys.ts";
+
+/** A TCP socket of the fake: what the kernel would hold for it. */
+export interface FakeTcpSocket {
+  readonly fd: number;
+  readonly family: 4 | 6;
+  device: string | undefined;
+  bound: { address: string; port: number } | undefined;
+  listening: boolean;
+  closed: boolean;
+  /** RFC 2385 keys by peer address text. The fake keeps them so tests can check them. */
+  readonly md5: Map<string, string>;
+  /** Integer options by "level:name". */
+  readonly options: Map<string, number>;
+}
 
 interface FakeInterface {
   readonly name: string;
@@ -172,8 +195,24 @@ function deliverTo(iface: FakeInterface, frame: Uint8Array): void {
   });
 }
 
-/** The fake system: interfaces, veth-like links, packet sockets, recorded socket options. */
+/**
+ * The fake system: interfaces, veth-like links, packet sockets, recorded socket options, and
+ * TCP sockets that keep their MD5 keys, TTL options, device and binding, with the kernel's
+ * errors (EBADF, ENODEV, EADDRINUSE, ENOENT, …) as the same typed errors.
+ */
 export class FakeNetsys implements Netsys {
+  readonly constants = LINUX_CONSTANTS;
+  /** TCP sockets by fd, closed ones included. */
+  readonly tcp = new Map<number, FakeTcpSocket>();
+  /** Every TCP call, in order ("socket 4 → 1000", "md5 1000 10.0.0.1 set", …), never a key. */
+  readonly tcpCalls: string[] = [];
+  /** Local addresses bind() accepts (text); undefined: any. */
+  localAddresses: Set<string> | undefined;
+  /** false: TCP_MD5SIG fails with ENOPROTOOPT (a kernel without CONFIG_TCP_MD5SIG). */
+  md5Supported = true;
+  /** false: SO_BINDTODEVICE fails with EPERM (no CAP_NET_RAW, kernels before 5.7). */
+  bindToDeviceAllowed = true;
+  private nextFd = 1000;
   private readonly byName = new Map<string, FakeInterface>();
   private readonly byIndex = new Map<number, FakeInterface>();
   /** Every setsockopt call, in order. */
@@ -242,6 +281,12 @@ export class FakeNetsys implements Netsys {
   }
 
   setsockoptInt(fd: number, level: number, name: number, value: number): void {
+    const t = this.tcp.get(fd);
+    if (t !== undefined) {
+      this.open(fd, "setsockopt");
+      t.options.set(`${level}:${name}`, value);
+      this.tcpCalls.push(`setsockopt ${fd} ${optionName(level, name)} ${value}`);
+    }
     this.socketOptions.push({ fd, level, name, value });
   }
 
@@ -254,7 +299,127 @@ export class FakeNetsys implements Netsys {
   }
 
   setsockoptBuffer(fd: number, level: number, name: number, value: Uint8Array): void {
+    const t = this.tcp.get(fd);
+    if (t !== undefined) {
+      this.open(fd, "setsockopt");
+      if (level === LINUX_CONSTANTS.SOL_SOCKET && name === LINUX_CONSTANTS.SO_BINDTODEVICE) {
+        const device = Buffer.from(value).toString("utf8").replace(/\0.*$/s, "");
+        if (!this.bindToDeviceAllowed)
+          throw new NetsysPermissionError(`setsockopt: SO_BINDTODEVICE ${device}: EPERM`, "EPERM", {
+            errno: 1,
+            syscall: "setsockopt",
+          });
+        if (device !== "" && !this.byName.has(device))
+          throw new NoSuchInterfaceError(`setsockopt: SO_BINDTODEVICE ${device}: no such device`, "ENODEV", {
+            errno: 19,
+            syscall: "setsockopt",
+          });
+        t.device = device === "" ? undefined : device;
+        this.tcpCalls.push(`setsockopt ${fd} SO_BINDTODEVICE ${device}`);
+      }
+    }
     this.socketOptions.push({ fd, level, name, value: Uint8Array.from(value) });
+  }
+
+  tcpSocket(family: 4 | 6): number {
+    const fd = this.nextFd++;
+    this.tcp.set(fd, {
+      fd,
+      family,
+      device: undefined,
+      bound: undefined,
+      listening: false,
+      closed: false,
+      md5: new Map(),
+      options: new Map(),
+    });
+    this.tcpCalls.push(`socket ${family} → ${fd}`);
+    return fd;
+  }
+
+  bind(fd: number, address: IpAddress, port: number, _options?: { reuseAddress?: boolean }): void {
+    const t = this.open(fd, "bind");
+    const text = address.toString();
+    if (address.family === 6 && t.family === 4)
+      throw new SystemCallError(`bind ${text}: EAFNOSUPPORT`, "EAFNOSUPPORT", { errno: 97, syscall: "bind" });
+    if (this.localAddresses !== undefined && address.toBigInt() !== 0n && !this.localAddresses.has(text))
+      throw new AddressNotAvailableError(`bind ${text}: EADDRNOTAVAIL`, "EADDRNOTAVAIL", {
+        errno: 99,
+        syscall: "bind",
+      });
+    const taken = [...this.tcp.values()].some(
+      (o) => !o.closed && o.listening && o.bound?.address === text && o.bound.port === port && port !== 0,
+    );
+    if (taken)
+      throw new AddressInUseError(`bind ${text}:${port}: EADDRINUSE`, "EADDRINUSE", {
+        errno: 98,
+        syscall: "bind",
+      });
+    t.bound = { address: text, port };
+    this.tcpCalls.push(`bind ${fd} ${text}:${port}`);
+  }
+
+  listen(fd: number, _backlog: number): void {
+    this.open(fd, "listen").listening = true;
+    this.tcpCalls.push(`listen ${fd}`);
+  }
+
+  setTcpMd5(fd: number, peer: IpAddress, key: RevealsSecret | null): void {
+    const t = this.open(fd, "setsockopt");
+    const text = peer.toString();
+    if (!this.md5Supported)
+      throw new OptionUnsupportedError(`setsockopt TCP_MD5SIG for ${text}: ENOPROTOOPT`, "ENOPROTOOPT", {
+        errno: 92,
+        syscall: "setsockopt",
+      });
+    if (peer.family === 6 && t.family === 4)
+      throw new SystemCallError(`setsockopt TCP_MD5SIG for ${text}: EAFNOSUPPORT`, "EAFNOSUPPORT", {
+        errno: 97,
+        syscall: "setsockopt",
+      });
+    if (key === null) {
+      if (!t.md5.delete(text))
+        throw new NotFoundError(`setsockopt TCP_MD5SIG delete for ${text}: ENOENT`, "ENOENT", {
+          errno: 2,
+          syscall: "setsockopt",
+        });
+      this.tcpCalls.push(`md5 ${fd} ${text} delete`);
+      return;
+    }
+    const value = key.reveal();
+    const n = Buffer.byteLength(value, "utf8");
+    if (n === 0 || n > LINUX_CONSTANTS.TCP_MD5SIG_MAXKEYLEN)
+      throw new NetsysArgumentError("key must be 1 to 80 octets (TCP_MD5SIG_MAXKEYLEN)", "ERR_INVALID_ARG");
+    t.md5.set(text, value);
+    this.tcpCalls.push(`md5 ${fd} ${text} set`);
+  }
+
+  socketFamily(fd: number): 4 | 6 {
+    return this.open(fd, "getsockname").family;
+  }
+
+  close(fd: number): void {
+    this.open(fd, "close").closed = true;
+    this.tcpCalls.push(`close ${fd}`);
+  }
+
+  /** The fake TCP socket `fd` (closed or not); throws if there never was one. */
+  tcpSocketOf(fd: number): FakeTcpSocket {
+    const t = this.tcp.get(fd);
+    if (t === undefined) throw new Error(`fake: no TCP socket ${fd}`);
+    return t;
+  }
+
+  /** TCP sockets not closed yet (a test checks that failures leak none). */
+  openTcpSockets(): FakeTcpSocket[] {
+    return [...this.tcp.values()].filter((t) => !t.closed);
+  }
+
+  private open(fd: number, syscall: string): FakeTcpSocket {
+    const t = this.tcp.get(fd);
+    if (t === undefined || t.closed)
+      throw new SystemCallError(`${syscall}(fd ${fd}): EBADF`, "EBADF", { errno: 9, syscall });
+    return t;
   }
 
   private get(name: string): FakeInterface {
@@ -266,4 +431,13 @@ export class FakeNetsys implements Netsys {
       });
     return iface;
   }
+}
+
+function optionName(level: number, name: number): string {
+  const c = LINUX_CONSTANTS;
+  if (level === c.IPPROTO_IP && name === c.IP_TTL) return "IP_TTL";
+  if (level === c.IPPROTO_IP && name === c.IP_MINTTL) return "IP_MINTTL";
+  if (level === c.IPPROTO_IPV6 && name === c.IPV6_UNICAST_HOPS) return "IPV6_UNICAST_HOPS";
+  if (level === c.IPPROTO_IPV6 && name === c.IPV6_MINHOPCOUNT) return "IPV6_MINHOPCOUNT";
+  return `${level}:${name}`;
 }

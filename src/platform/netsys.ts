@@ -1,8 +1,9 @@
 /**
  * The door to native/netsys.c: AF_PACKET sockets with a kernel BPF filter, whole-frame send
- * and receive, multicast membership, and socket options. Everything here is generic; frames
- * are built and parsed in protocol/l2. Unit tests use netsys-fake.ts, which implements the
- * same `Netsys` interface.
+ * and receive, multicast membership, socket options, and TCP sockets opened natively so that
+ * TCP MD5 (RFC 2385), GTSM (RFC 5082) and bind to device are set before the SYN (tcp.ts hands
+ * them to node:net). Everything here is generic; frames are built and parsed in protocol/l2.
+ * Unit tests use netsys-fake.ts, which implements the same `Netsys` interface.
  *
  * Errors are typed (`NetsysError` subclasses with `cause` = the addon's error); callers branch
  * on the class or on `code`, never on the message.
@@ -11,6 +12,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { IpAddress } from "../../protocol/ip/index.ts";
 
 /** `sll_pkttype` of a received frame (linux/if_packet.h). */
 export const PacketType = { Host: 0, Broadcast: 1, Multicast: 2, OtherHost: 3, Outgoing: 4 } as const;
@@ -43,7 +45,35 @@ export interface NetsysConstants {
   readonly IPV6_UNICAST_HOPS: number;
   readonly IPV6_MINHOPCOUNT: number;
   readonly TCP_MD5SIG: number;
+  readonly TCP_MD5SIG_MAXKEYLEN: number;
 }
+
+/** The Linux values (uapi headers; stable ABI): what the fake uses, and what the addon must report. */
+export const LINUX_CONSTANTS: NetsysConstants = {
+  ETH_P_ALL: 0x0003,
+  ETH_P_ARP: 0x0806,
+  ETH_P_IPV6: 0x86dd,
+  PACKET_HOST: 0,
+  PACKET_BROADCAST: 1,
+  PACKET_MULTICAST: 2,
+  PACKET_OTHERHOST: 3,
+  PACKET_OUTGOING: 4,
+  SOL_SOCKET: 1,
+  SOL_PACKET: 263,
+  SO_RCVBUF: 8,
+  SO_SNDBUF: 7,
+  SO_BINDTODEVICE: 25,
+  SO_MARK: 36,
+  IPPROTO_IP: 0,
+  IPPROTO_IPV6: 41,
+  IPPROTO_TCP: 6,
+  IP_TTL: 2,
+  IP_MINTTL: 21,
+  IPV6_UNICAST_HOPS: 16,
+  IPV6_MINHOPCOUNT: 73,
+  TCP_MD5SIG: 14,
+  TCP_MD5SIG_MAXKEYLEN: 80,
+};
 
 /** The addon's exports, exactly (native/netsys.c, NAPI_MODULE_INIT). */
 export interface NetsysBinding {
@@ -63,6 +93,11 @@ export interface NetsysBinding {
   getsockoptInt(fd: number, level: number, name: number): number;
   setsockoptBuffer(fd: number, level: number, name: number, value: Uint8Array): void;
   ifindex(name: string): number;
+  tcpSocket(family: 4 | 6): number;
+  bind(fd: number, address: Uint8Array, port: number, reuseAddress?: boolean): void;
+  listen(fd: number, backlog: number): void;
+  tcpMd5(fd: number, peer: Uint8Array, key: Uint8Array | null): void;
+  socketFamily(fd: number): number;
   readonly constants: NetsysConstants;
 }
 
@@ -90,7 +125,7 @@ export class NetsysError extends Error {
 export class NetsysUnavailableError extends NetsysError {
   override readonly name = "NetsysUnavailableError";
 }
-/** EPERM/EACCES: packet sockets need CAP_NET_RAW. */
+/** EPERM/EACCES: packet sockets need CAP_NET_RAW (and SO_BINDTODEVICE, on kernels before 5.7). */
 export class NetsysPermissionError extends NetsysError {
   override readonly name = "NetsysPermissionError";
 }
@@ -105,6 +140,22 @@ export class InterfaceDownError extends NetsysError {
 /** EAGAIN/ENOBUFS: the send queue is full; the frame was not sent. */
 export class SendQueueFullError extends NetsysError {
   override readonly name = "SendQueueFullError";
+}
+/** EADDRINUSE: the address and port are taken (another listener). */
+export class AddressInUseError extends NetsysError {
+  override readonly name = "AddressInUseError";
+}
+/** EADDRNOTAVAIL: the local address to bind is not on this host. */
+export class AddressNotAvailableError extends NetsysError {
+  override readonly name = "AddressNotAvailableError";
+}
+/** ENOPROTOOPT: the kernel lacks the option (e.g. TCP_MD5SIG without CONFIG_TCP_MD5SIG). */
+export class OptionUnsupportedError extends NetsysError {
+  override readonly name = "OptionUnsupportedError";
+}
+/** ENOENT: nothing to remove (e.g. a TCP MD5 key that was never set). */
+export class NotFoundError extends NetsysError {
+  override readonly name = "NotFoundError";
 }
 /** A call on a PacketSocket after close(). */
 export class SocketClosedError extends NetsysError {
@@ -134,6 +185,10 @@ const BY_CODE: Readonly<Record<string, ErrorClass>> = {
   EAGAIN: SendQueueFullError,
   EWOULDBLOCK: SendQueueFullError,
   ENOBUFS: SendQueueFullError,
+  EADDRINUSE: AddressInUseError,
+  EADDRNOTAVAIL: AddressNotAvailableError,
+  ENOPROTOOPT: OptionUnsupportedError,
+  ENOENT: NotFoundError,
   ERR_INVALID_ARG: NetsysArgumentError,
 };
 
@@ -258,11 +313,32 @@ export interface PacketSocketLike {
 }
 
 export interface Netsys {
+  readonly constants: NetsysConstants;
   ifindex(name: string): number;
   openPacket(options: PacketSocketOptions): PacketSocketLike;
   setsockoptInt(fd: number, level: number, name: number, value: number): void;
   getsockoptInt(fd: number, level: number, name: number): number;
   setsockoptBuffer(fd: number, level: number, name: number, value: Uint8Array): void;
+  /** A non-blocking TCP socket, not bound; hand it to node:net (tcp.ts) or `close` it. */
+  tcpSocket(family: 4 | 6): number;
+  /** bind(2); an IPv4 address on an IPv6 socket is bound as ::ffff:a.b.c.d. */
+  bind(fd: number, address: IpAddress, port: number, options?: { reuseAddress?: boolean }): void;
+  listen(fd: number, backlog: number): void;
+  /**
+   * Sets the RFC 2385 key for one peer address (`null` removes it). On a listening socket the
+   * key is per peer and is inherited by the connections it accepts. `key.reveal()` is read
+   * here and nowhere else; no error carries it.
+   */
+  setTcpMd5(fd: number, peer: IpAddress, key: RevealsSecret | null): void;
+  /** 4 or 6: the family the socket was created with. */
+  socketFamily(fd: number): 4 | 6;
+  /** close(2), for an fd never handed to node:net. */
+  close(fd: number): void;
+}
+
+/** A password (src/config/secret.ts `Secret`): prints redacted, `reveal()` gives the value. */
+export interface RevealsSecret {
+  reveal(): string;
 }
 
 function call<T>(context: string, fn: () => T): T {
@@ -364,6 +440,24 @@ function resolveIfindex(binding: NetsysBinding, options: PacketSocketOptions): n
 /** The real door, over the addon. */
 export function realNetsys(binding: NetsysBinding = loadNetsysBinding()): Netsys {
   return {
+    constants: binding.constants,
+    tcpSocket: (family) => call(`TCP socket (IPv${family})`, () => binding.tcpSocket(family)),
+    bind: (fd, address, port, options) =>
+      call(`bind ${address}:${port}`, () =>
+        binding.bind(fd, address.toBytes(), port, options?.reuseAddress ?? false),
+      ),
+    listen: (fd, backlog) => call("listen", () => binding.listen(fd, backlog)),
+    setTcpMd5: (fd, peer, key) =>
+      call(`TCP MD5 key for ${peer}`, () =>
+        binding.tcpMd5(fd, peer.toBytes(), key === null ? null : Buffer.from(key.reveal(), "utf8")),
+      ),
+    socketFamily: (fd) => {
+      const f = call("socket family", () => binding.socketFamily(fd));
+      if (f !== 4 && f !== 6)
+        throw new NetsysArgumentError(`fd ${fd} is not an IP socket`, "ERR_INVALID_ARG");
+      return f;
+    },
+    close: (fd) => call(`close fd ${fd}`, () => binding.close(fd)),
     ifindex: (name) => call(`interface ${name}`, () => binding.ifindex(name)),
     openPacket: (options) => PacketSocket.open(options, binding),
     setsockoptInt: (fd, level, name, value) =>

@@ -70,6 +70,8 @@ export class Speaker {
   private readonly peers = new Map<string, PeerEntry>();
   private listener: BgpListener | undefined;
   private listenError: string | undefined;
+  /** TCP MD5 key problems of the listener, as last logged. */
+  private keyProblems = "";
   private applied = false;
 
   constructor(opts: SpeakerOptions) {
@@ -173,6 +175,12 @@ export class Speaker {
       void entry.session.stop({ mode: "notify", subcode: CeaseSubcode.PeerDeconfigured });
       this.peers.delete(key);
     }
+    // RFC 2385: the listener holds each password peer's key before that peer connects.
+    const keyProblems = this.listener?.setPeers([...this.peers.values()].map((e) => e.session.config)) ?? [];
+    if (keyProblems.join("\n") !== this.keyProblems) {
+      this.keyProblems = keyProblems.join("\n");
+      for (const problem of keyProblems) this.log.warn(problem);
+    }
   }
 
   private newSession(key: string, cfg: SessionConfig): BgpSession {
@@ -235,6 +243,9 @@ export class Speaker {
       extendedMessage: true,
       ...(p.nextHopV4 ? { nextHopV4: p.nextHopV4 } : {}),
       ...(p.nextHopV6 ? { nextHopV6: p.nextHopV6 } : {}),
+      // TCP MD5 (RFC 2385) and GTSM (RFC 5082): the session opens such sockets natively.
+      ...(p.password ? { password: p.password } : {}),
+      ...(p.ttlSecurity ? { ttlSecurity: true } : {}),
     };
   }
 

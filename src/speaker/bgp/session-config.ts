@@ -1,5 +1,6 @@
 import { Afi, type Capability, type OpenMessage, openMyAs, Safi } from "../../../protocol/bgp/index.ts";
 import type { IpAddress } from "../../../protocol/ip/index.ts";
+import type { RevealsSecret } from "../../platform/netsys.ts";
 
 /** One session's settings, from a configured peer (src/speaker/speaker.ts builds them). */
 export interface SessionConfig {
@@ -24,6 +25,12 @@ export interface SessionConfig {
   readonly nextHopV6?: IpAddress;
   /** IPv4 next hop for IPv4 routes on an IPv6 session. */
   readonly nextHopV4?: IpAddress;
+  /** TCP MD5 key (RFC 2385), a `Secret`: prints redacted; only the socket code reveals it. */
+  readonly password?: RevealsSecret;
+  /** GTSM (RFC 5082): TTL 255 out, only 255 accepted; the peer must be directly connected. */
+  readonly ttlSecurity?: boolean;
+  /** SO_BINDTODEVICE for our own connections (an interface or VRF device). */
+  readonly device?: string;
 }
 
 /** The OPEN we send: MP for both unicast families, route refresh, 4-octet AS, and options. */

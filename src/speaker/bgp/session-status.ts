@@ -43,6 +43,13 @@ export interface SessionStatus {
     readonly remote: string;
     readonly initiatedBy: "us" | "peer";
   };
+  /** What protects the TCP connection, and why it may not come up (never the password). */
+  readonly transport: {
+    readonly md5: boolean;
+    readonly ttlSecurity: boolean;
+    readonly device?: string;
+    readonly problem?: string;
+  };
   readonly lastError?: DownReason & { readonly at: string; readonly description?: string };
   /** Routes that could not be sent on this session, and why (e.g. no IPv6 next hop). */
   readonly unsendable?: { readonly count: number; readonly reason: string };

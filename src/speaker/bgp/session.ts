@@ -7,6 +7,10 @@
  * into the fewest UPDATEs, then End-of-RIB for each family (RFC 4724 §2); afterwards sends only
  * the difference when the desired set changes. Received routes are counted, never kept
  * (signalbox only originates), with a max-prefix guard (RFC 4486 Cease/1).
+ *
+ * TCP MD5 (RFC 2385), GTSM (RFC 5082) and bind to device need options set before the SYN:
+ * such connections are opened through the native door (src/platform/tcp.ts) and handed to
+ * node:net; the others are plain node:net connections. The password is read only there.
  */
 import { type Socket, connect as tcpConnect } from "node:net";
 import {
@@ -44,6 +48,14 @@ import {
   updateAction,
 } from "../../../protocol/bgp/index.ts";
 import { IpAddress, type Prefix } from "../../../protocol/ip/index.ts";
+import { type Netsys, realNetsys } from "../../platform/netsys.ts";
+import {
+  applyTtlSecurity,
+  connectTcp,
+  needsNativeSocket,
+  socketFd,
+  type TcpSecurity,
+} from "../../platform/tcp.ts";
 import { AdjRibOut } from "./adj-rib-out.ts";
 import { type Clock, jittered, type Random, systemClock } from "./clock.ts";
 import { originatedAttributes, prefixKey, type Route, type RouteAttributes } from "./route.ts";
@@ -75,8 +87,10 @@ export type SessionEvent =
 export interface SessionDeps {
   readonly clock?: Clock;
   readonly random?: Random;
-  /** Opens the TCP connection; replaced in tests and, later, by the native door (MD5, TTL). */
+  /** Opens the TCP connection; replaced in tests. Default: node:net, or the native door (MD5, GTSM, device). */
   readonly connect?: (c: SessionConfig) => Socket;
+  /** The native door for TCP MD5, GTSM and bind to device; default: the addon, loaded when first needed. */
+  readonly netsys?: () => Netsys;
   readonly onEvent?: (e: SessionEvent) => void;
 }
 
@@ -104,6 +118,11 @@ export class BgpSession {
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly connectFn: (c: SessionConfig) => Socket;
+  private readonly netsysFn: () => Netsys;
+  /** Why the TCP connection does not come up, when we can tell (status; never the password). */
+  private transportProblem: string | undefined;
+  /** Our connection attempts in a row that never connected before the ConnectRetryTimer. */
+  private connectTimeouts = 0;
   private readonly onEvent: (e: SessionEvent) => void;
   private readonly open: OpenMessage;
   private conn: Connection;
@@ -130,7 +149,8 @@ export class BgpSession {
     this.config = config;
     this.clock = deps.clock ?? systemClock;
     this.random = deps.random ?? Math.random;
-    this.connectFn = deps.connect ?? defaultConnect;
+    this.connectFn = deps.connect ?? ((c) => this.defaultConnect(c));
+    this.netsysFn = deps.netsys ?? (() => realNetsys());
     this.onEvent = deps.onEvent ?? (() => {});
     this.open = localOpen(config);
     this.conn = this.newConnection(true, config.passive);
@@ -240,6 +260,16 @@ export class BgpSession {
    * Resolves collisions with the connection we may have opened ourselves (§6.8).
    */
   accept(socket: Socket): void {
+    if (this.config.ttlSecurity) {
+      // RFC 5082 §3: per connection, before anything is read (the listener serves every peer).
+      const problem = this.secureAccepted(socket);
+      if (problem !== undefined) {
+        this.transportProblem = problem;
+        this.onEvent({ type: "connectionRejected", reason: problem });
+        socket.destroy();
+        return;
+      }
+    }
     const primary = this.conn;
     const s = primary.fsm.state;
     if (s === "Idle" && primary.fsm.stopped) {
@@ -280,6 +310,18 @@ export class BgpSession {
     conn.ctx = DEFAULT_CONTEXT;
     this.bindSocket(conn, socket);
     this.feed(conn, { type: "TcpConnectionConfirmed" });
+  }
+
+  /** GTSM on an accepted connection; a problem text if it could not be set. */
+  private secureAccepted(socket: Socket): string | undefined {
+    const fd = socketFd(socket);
+    if (fd === undefined) return "TTL security: the accepted connection's socket is out of reach";
+    try {
+      applyTtlSecurity(this.netsysFn(), fd, this.config.peerAddress.family);
+      return undefined;
+    } catch (e) {
+      return `TTL security on an accepted connection: ${(e as Error).message}`;
+    }
   }
 
   private reject(socket: Socket, reason: string): void {
@@ -368,7 +410,9 @@ export class BgpSession {
     let socket: Socket;
     try {
       socket = this.connectFn(this.config);
-    } catch {
+    } catch (e) {
+      // E.g. the addon is not built, the device does not exist, no CAP_NET_RAW: say so.
+      this.transportProblem = `cannot open the TCP connection: ${(e as Error).message}`;
       queueMicrotask(() => this.feed(conn, { type: "TcpConnectionFails" }));
       return;
     }
@@ -386,6 +430,8 @@ export class BgpSession {
     if (onConnect) {
       socket.once("connect", () => {
         if (conn.socket !== socket) return;
+        this.transportProblem = undefined;
+        this.connectTimeouts = 0;
         setLocal();
         onConnect();
       });
@@ -409,9 +455,52 @@ export class BgpSession {
     const s = conn.socket;
     if (s === undefined) return;
     conn.socket = undefined;
+    if (s.connecting && conn.initiatedBy === "us") this.noteConnectTimeout();
     // end() flushes what was written (a NOTIFICATION) before the FIN; destroy soon after.
     s.end();
     this.clock.setTimer(1000, () => s.destroy());
+  }
+
+  /**
+   * Our connection attempt was still without an answer when the ConnectRetryTimer fired. With
+   * TCP MD5 that is the usual symptom of a key mismatch: the peer's kernel drops segments
+   * whose signature is wrong or missing without a reply (RFC 2385 §2.0), and so does ours.
+   */
+  private noteConnectTimeout(): void {
+    this.connectTimeouts++;
+    const c = this.config;
+    const base = `no answer to ${this.connectTimeouts} TCP connection attempt(s) to ${c.peerAddress}:${c.peerPort}`;
+    const hints: string[] = [];
+    if (c.password !== undefined)
+      hints.push(
+        "TCP MD5 is on: a peer whose key differs, or that has none for us, drops our segments silently (check the password on both sides)",
+      );
+    if (c.ttlSecurity)
+      hints.push("TTL security is on: a peer more than one hop away, or not sending TTL 255, is dropped");
+    this.transportProblem = hints.length === 0 ? base : `${base}; ${hints.join("; ")}`;
+  }
+
+  private defaultConnect(c: SessionConfig): Socket {
+    const security: TcpSecurity = {
+      ...(c.password !== undefined ? { md5Key: c.password } : {}),
+      ...(c.ttlSecurity ? { ttlSecurity: true } : {}),
+      ...(c.device !== undefined ? { device: c.device } : {}),
+    };
+    if (!needsNativeSocket(security)) {
+      return tcpConnect({
+        host: c.peerAddress.toString(),
+        port: c.peerPort,
+        ...(c.sourceAddress ? { localAddress: c.sourceAddress.toString() } : {}),
+        family: c.peerAddress.family,
+        noDelay: true,
+      });
+    }
+    return connectTcp(this.netsysFn(), {
+      ...security,
+      peer: c.peerAddress,
+      port: c.peerPort,
+      ...(c.sourceAddress ? { localAddress: c.sourceAddress } : {}),
+    });
   }
 
   private send(conn: Connection, messages: Uint8Array[], kind: string): void {
@@ -801,6 +890,12 @@ export class BgpSession {
             },
           }
         : {}),
+      transport: {
+        md5: this.config.password !== undefined,
+        ttlSecurity: this.config.ttlSecurity === true,
+        ...(this.config.device !== undefined ? { device: this.config.device } : {}),
+        ...(this.transportProblem !== undefined && !established ? { problem: this.transportProblem } : {}),
+      },
       ...(this.lastError ? { lastError: this.lastError } : {}),
       ...(this.unsendable ? { unsendable: this.unsendable } : {}),
     };
@@ -812,14 +907,4 @@ function errorEvent(e: BgpError): Event {
   if (e.code === 1) return { type: "BGPHeaderErr", error: e };
   if (e.code === 2) return { type: "BGPOpenMsgErr", error: e };
   return { type: "UpdateMsgErr", error: e };
-}
-
-function defaultConnect(c: SessionConfig): Socket {
-  return tcpConnect({
-    host: c.peerAddress.toString(),
-    port: c.peerPort,
-    ...(c.sourceAddress ? { localAddress: c.sourceAddress.toString() } : {}),
-    family: c.peerAddress.family,
-    noDelay: true,
-  });
 }

@@ -130,6 +130,25 @@ describe("peers", () => {
     });
   });
 
+  it("ttl-security must be a boolean", () => {
+    onlyError(peerWith('  ttl-security: "true"\n'), {
+      path: "peers[0].ttl-security",
+      message: 'must be true or false, not "true"',
+    });
+    onlyError(peerWith("  ttl-security: 255\n"), { path: "peers[0].ttl-security", message: /true or false/ });
+    onlyError(peerWith("  ttl-security: [true]\n"), { path: "peers[0].ttl-security", message: /not a list/ });
+  });
+
+  it("ttl-security and ebgp-multihop exclude each other (RFC 5082)", () => {
+    onlyError(peerWith("  ebgp-multihop: true\n  ttl-security: true\n"), {
+      path: "peers[0].ttl-security",
+      message:
+        "cannot be combined with ebgp-multihop: TTL security (RFC 5082) accepts only directly connected peers",
+      line: 6,
+      column: 17,
+    });
+  });
+
   it("router-id is an IPv4 address, not 0.0.0.0", () => {
     onlyError(peerWith("  router-id: 2001:db8::1\n"), {
       path: "peers[0].router-id",

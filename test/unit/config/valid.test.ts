@@ -67,7 +67,7 @@ describe("MetalLB's complete example (anchors.md b)", () => {
     assert.equal(formatCommunity(config.bgpCommunities.get("no-advertise")!), "65535:65282");
   });
 
-  it("reads the BFD profile, and warns about what does not apply yet (BFD, MD5)", () => {
+  it("reads the BFD profile, and warns about what does not apply yet (BFD; TCP MD5 is applied)", () => {
     assert.deepEqual(config.bfdProfiles, [
       {
         name: "full1",
@@ -83,7 +83,6 @@ describe("MetalLB's complete example (anchors.md b)", () => {
     assert.deepEqual(
       warnings.map((w) => [w.path, w.line]),
       [
-        ["peers[0].password", 17],
         ["peers[0].bfd-profile", 18],
         ["bfd-profiles", 48],
       ],
@@ -95,8 +94,8 @@ describe("MetalLB's complete example (anchors.md b)", () => {
     const bare = yaml`${manifest.slice(manifest.indexOf("config: |") + "config: |".length)}`;
     const b = valid(bare);
     assert.deepEqual(JSON.stringify(b.config.addressPools), JSON.stringify(config.addressPools));
-    assert.equal(b.warnings.length, 3);
-    assert.equal(b.warnings[1]?.line, 11); // bare: counted in the bare text
+    assert.equal(b.warnings.length, 2);
+    assert.equal(b.warnings[0]?.line, 11); // bare: counted in the bare text
   });
 });
 
@@ -258,6 +257,13 @@ describe("durations (Go syntax, truncated to seconds like MetalLB)", () => {
     assert.equal(r.config.peers[0]?.holdTime, 0);
     assert.match(r.warnings[0]!.message, /disables the hold timer/);
   });
+  it("ttl-security: off by default, on when true; a password gives no warning any more", () => {
+    assert.equal(peer("hold-time: 90s").config.peers[0]!.ttlSecurity, false);
+    const r = peer("ttl-security: true, password: s3cret");
+    assert.equal(r.config.peers[0]!.ttlSecurity, true);
+    assert.deepEqual(r.warnings, []);
+  });
+
   it("keepalive-time equal to hold-time is allowed; 1h is 3600s", () => {
     const p = peer("hold-time: 1h, keepalive-time: 60m").config.peers[0]!;
     assert.deepEqual([p.holdTime, p.keepaliveTime], [3600, 3600]);
