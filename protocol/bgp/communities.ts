@@ -34,16 +34,19 @@ export function largeCommunityText(c: LargeCommunity): string {
 export type ExtendedCommunity = Uint8Array;
 
 /**
- * Link bandwidth extended community (draft-ietf-idr-link-bandwidth §3): type 0x40
- * (non-transitive two-octet AS specific), subtype 0x04, 2-octet AS, bandwidth in octets per
- * second as an IEEE 754 single-precision float. ToRs weight ECMP next hops by it.
+ * Link bandwidth extended community (RFC 10005 §2, formerly draft-ietf-idr-link-bandwidth):
+ * type 0x40 (non-transitive two-octet AS specific) or 0x00 (its transitive twin, RFC 4360
+ * §3.1), subtype 0x04, 2-octet AS, bandwidth in octets per second as an IEEE 754
+ * single-precision float. ToRs weight ECMP next hops by it.
  */
 export const LINK_BANDWIDTH = { type: 0x40, subtype: 0x04 } as const;
+/** The transitive type: routers pass it on to eBGP peers (FRR strips non-transitive ones). */
+export const LINK_BANDWIDTH_TRANSITIVE_TYPE = 0x00;
 
-export function linkBandwidth(asn: number, bytesPerSecond: number): ExtendedCommunity {
+export function linkBandwidth(asn: number, bytesPerSecond: number, transitive = false): ExtendedCommunity {
   const b = new Uint8Array(8);
   const v = new DataView(b.buffer);
-  b[0] = LINK_BANDWIDTH.type;
+  b[0] = transitive ? LINK_BANDWIDTH_TRANSITIVE_TYPE : LINK_BANDWIDTH.type;
   b[1] = LINK_BANDWIDTH.subtype;
   // RFC 6793 §4.2: AS_TRANS for a 4-octet AS in a 2-octet field.
   v.setUint16(2, asn > 0xffff ? 23456 : asn);

@@ -4,6 +4,7 @@
  * README.md for the format and where signalbox differs.
  */
 import { isSeq } from "yaml";
+import { DEFAULT_RACK_BALANCE, readRackBalance } from "./balance.ts";
 import { readBfdProfiles } from "./bfd.ts";
 import type { Community } from "./community.ts";
 import type { ConfigIssue } from "./issues.ts";
@@ -21,7 +22,14 @@ export type ParseResult =
       readonly warnings: readonly ConfigIssue[];
     };
 
-export const topLevelKeys = ["peers", "address-pools", "bgp-communities", "bfd-profiles"] as const;
+export const topLevelKeys = [
+  "peers",
+  "address-pools",
+  "bgp-communities",
+  "bfd-profiles",
+  // signalbox addition (README.md "rack-balance"):
+  "rack-balance",
+] as const;
 
 const bfdNotYet = "BFD is not implemented yet: profiles are checked but not used";
 
@@ -38,7 +46,13 @@ export function parseConfig(text: string): ParseResult {
   const r = new Reader(loaded.doc, loaded.locate, loaded.fallback);
   r.warnings.push(...loaded.warnings);
   const root = r.resolve(loaded.doc.contents);
-  let config: Config = { peers: [], addressPools: [], bgpCommunities: new Map(), bfdProfiles: [] };
+  let config: Config = {
+    peers: [],
+    addressPools: [],
+    bgpCommunities: new Map(),
+    bfdProfiles: [],
+    rackBalance: DEFAULT_RACK_BALANCE,
+  };
   const top = root === null ? undefined : r.object(root, "", topLevelKeys);
   if (root !== null && top !== undefined) {
     let bfdProfiles: BfdProfile[] = [];
@@ -70,7 +84,8 @@ export function parseConfig(text: string): ParseResult {
 
     const bgpCommunities = new Map<string, Community>();
     for (const [name, a] of aliases) if (a.value !== undefined) bgpCommunities.set(name, a.value);
-    config = { peers, addressPools, bgpCommunities, bfdProfiles };
+    const rackBalance = readRackBalance(r, top);
+    config = { peers, addressPools, bgpCommunities, bfdProfiles, rackBalance };
 
     const poolsGiven = top.byKey.get("address-pools")?.value;
     if (poolsGiven == null || (isSeq(poolsGiven) && poolsGiven.items.length === 0))

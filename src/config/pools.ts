@@ -5,6 +5,7 @@
 import type { Node } from "yaml";
 import type { IpRange, Prefix } from "../../protocol/ip/index.ts";
 import { formatRange, parseAddressEntry, rangesOverlap } from "./addresses.ts";
+import { readLinkBandwidth } from "./balance.ts";
 import { type Community, formatCommunity, parseCommunity } from "./community.ts";
 import { indexPath, keyPath, quote } from "./issues.ts";
 import type { Fields, Reader } from "./reader.ts";
@@ -18,6 +19,8 @@ export const poolKeys = [
   "auto-assign",
   "avoid-buggy-ips",
   "bgp-advertisements",
+  // signalbox addition (README.md "rack-balance"):
+  "link-bandwidth",
 ] as const;
 export const advertisementKeys = [
   "aggregation-length",
@@ -157,8 +160,19 @@ export function readPools(
       bgpAdvertisements = readAdvertisements(r, ads, shortest, aliases, usedAliases);
     }
 
+    const linkBandwidth = readLinkBandwidth(r, f, protocol);
+
     if (r.errors.length !== before || name === undefined || protocol === undefined) return;
-    out.push({ name, protocol, ranges, prefixes, autoAssign, avoidBuggyIps, bgpAdvertisements });
+    out.push({
+      name,
+      protocol,
+      ranges,
+      prefixes,
+      autoAssign,
+      avoidBuggyIps,
+      bgpAdvertisements,
+      linkBandwidth,
+    });
   });
   checkOverlaps(r, entries);
   return out;

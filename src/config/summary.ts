@@ -23,6 +23,7 @@ export function summarize(config: Config, warnings: readonly ConfigIssue[]): str
     const size = poolSize(p);
     const flags = [p.protocol, `${formatCount(size)} ${size === 1n ? "address" : "addresses"}`];
     if (!p.autoAssign) flags.push("no auto-assign");
+    if (p.linkBandwidth !== "off") flags.push(`link-bandwidth ${p.linkBandwidth}`);
     return `${p.name}: ${flags.join(", ")}`;
   });
   const parts = [

@@ -13,7 +13,37 @@ export interface Config {
   /** `bgp-communities`: alias name → community. */
   readonly bgpCommunities: ReadonlyMap<string, Community>;
   readonly bfdProfiles: readonly BfdProfile[];
+  /** signalbox addition: where racks come from and when uneven ECMP is warned about. */
+  readonly rackBalance: RackBalance;
 }
+
+/** How a node's rack is found (signalbox addition, issue #8). */
+export type RacksFrom = "label" | "peers";
+
+export interface RackBalance {
+  /** Node label naming the rack. Default `topology.kubernetes.io/zone`. */
+  readonly rackLabel: string;
+  /**
+   * `label`: the rack is the value of `rackLabel` (a node without it falls back to its peers);
+   * `peers`: nodes that session with the same ToR peers share a rack. Default `label`.
+   */
+  readonly racksFrom: RacksFrom;
+  /** Warn when the largest traffic share is above this many times the fair share. Default 1.5. */
+  readonly imbalanceThreshold: number;
+  /**
+   * Send the Link Bandwidth community as the transitive type (0x00) rather than the
+   * non-transitive one (0x40), so a ToR passes a one-node rack's value on to the spine.
+   * Default true.
+   */
+  readonly linkBandwidthTransitive: boolean;
+}
+
+/**
+ * `off`: plain announcements. `endpoints`: attach the Link Bandwidth extended community
+ * (RFC 10005) in proportion to the traffic the node should take: its serving endpoints with
+ * `externalTrafficPolicy: Local`, one share per node with `Cluster`.
+ */
+export type LinkBandwidthMode = "off" | "endpoints";
 
 export interface Peer {
   readonly peerAddress: IpAddress;
@@ -66,6 +96,8 @@ export interface AddressPool {
   readonly avoidBuggyIps: boolean;
   /** BGP pools: at least one (the default ad when none is written); layer2 pools: none. */
   readonly bgpAdvertisements: readonly BgpAdvertisement[];
+  /** signalbox addition: weighted announcements (rack balancing). Default `off`. */
+  readonly linkBandwidth: LinkBandwidthMode;
 }
 
 export interface BgpAdvertisement {

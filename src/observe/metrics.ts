@@ -88,5 +88,26 @@ export function speakerMetrics(status: () => SpeakerStatus): Registry {
       this.set(c.state === "invalid" && c.running === "last-good" ? 1 : 0);
     },
   });
+  new Gauge({
+    name: "signalbox_service_imbalance_ratio",
+    help: "Largest share of a Service's traffic on one node (Cluster) or endpoint (Local) over the fair share, under equal-cost ECMP at spine and ToR; 1 is even (rack balance, no MetalLB counterpart)",
+    labelNames: ["service"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of snapshot().balance?.services ?? []) this.set({ service: s.service }, s.imbalance);
+    },
+  });
+  new Gauge({
+    name: "signalbox_service_imbalance_warning",
+    help: "1 when the Service's imbalance ratio is above rack-balance.imbalance-threshold and its pool does not correct it with link bandwidth",
+    labelNames: ["service"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of snapshot().balance?.services ?? [])
+        this.set({ service: s.service }, s.warning === undefined ? 0 : 1);
+    },
+  });
   return registry;
 }

@@ -39,6 +39,9 @@
  *    and sorted (MetalLB `bgp_controller.go` merges advertisements per prefix the same way);
  *    LOCAL_PREF the largest. Every used peer gets the same route set; the session sends each
  *    family only if it was negotiated.
+ *    With `link-bandwidth: endpoints` on the pool the route also carries this node's weight for
+ *    each Service (balance/weight.ts; summed when a prefix carries several), announced as the
+ *    Link Bandwidth extended community (RFC 10005) for routers doing weighted ECMP.
  * 7. Layer-2 pools: this node is eligible for an address when rules 3 and 5 let it; the
  *    address is listed with every eligible node (sorted) for the election
  *    (`layer2_controller.go ShouldAnnounce` steps 1-4, anchors.md section d). The Service's
@@ -71,6 +74,7 @@ import {
 } from "../cluster/index.ts";
 import type { AddressPool, Community, Config, Peer, PoolProtocol } from "../config/index.ts";
 import { selectsNode } from "../config/index.ts";
+import { LINK_BANDWIDTH_UNIT, nodeWeight } from "./balance/weight.ts";
 
 export type Reason =
   | "announced"
@@ -102,6 +106,12 @@ export interface Route {
   readonly localPref: number;
   /** Service keys (`ns/name`) whose addresses this prefix carries, sorted. */
   readonly services: readonly string[];
+  /**
+   * Octets per second for the Link Bandwidth extended community (RFC 10005), set when the
+   * pool has `link-bandwidth: endpoints`: the node's weight for each Service the prefix carries
+   * (balance/weight.ts), summed, times LINK_BANDWIDTH_UNIT.
+   */
+  readonly linkBandwidth?: number;
 }
 
 export interface PeerRoutes {
@@ -206,6 +216,8 @@ interface RouteAcc {
   communities: Community[];
   localPref: number;
   services: Set<string>;
+  /** Per Service, its weight on this node; undefined when the pool does not weight. */
+  weights: Map<string, number> | undefined;
 }
 
 export function plan(
@@ -306,6 +318,10 @@ export function plan(
         decide(mine);
         continue;
       }
+      const weight =
+        pool.linkBandwidth === "endpoints"
+          ? nodeWeight(svc, slicesByService.get(key) ?? [], node, ip.family)
+          : undefined;
       for (const ad of pool.bgpAdvertisements) {
         const prefix = prefixOf(ip, isIpv4(ip) ? ad.aggregationLength : ad.aggregationLengthV6);
         const k = prefix.toString();
@@ -316,11 +332,16 @@ export function plan(
             communities: [...ad.communities],
             localPref: ad.localPref,
             services: new Set([key]),
+            weights: weight === undefined ? undefined : new Map([[key, weight]]),
           });
         } else {
           acc.communities.push(...ad.communities);
           acc.localPref = Math.max(acc.localPref, ad.localPref);
           acc.services.add(key);
+          if (weight !== undefined) {
+            acc.weights ??= new Map();
+            acc.weights.set(key, weight);
+          }
         }
       }
       decide("announced", true);
@@ -342,6 +363,9 @@ export function plan(
       communities: dedupSorted(r.communities),
       localPref: r.localPref,
       services: [...r.services].sort(compareStrings),
+      ...(r.weights === undefined
+        ? {}
+        : { linkBandwidth: [...r.weights.values()].reduce((a, b) => a + b, 0) * LINK_BANDWIDTH_UNIT }),
     }));
 
   const keyed = peers.map((peer) => ({ key: peerKey(peer), peer }));
@@ -416,7 +440,10 @@ function endpointGate(
 
 function sameRoute(a: Route, b: Route): boolean {
   return (
-    a.prefix.equals(b.prefix) && a.localPref === b.localPref && sameCommunities(a.communities, b.communities)
+    a.prefix.equals(b.prefix) &&
+    a.localPref === b.localPref &&
+    a.linkBandwidth === b.linkBandwidth &&
+    sameCommunities(a.communities, b.communities)
   );
 }
 

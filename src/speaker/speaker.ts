@@ -9,12 +9,13 @@
  */
 import { createHash } from "node:crypto";
 import type { Socket } from "node:net";
-import { CeaseSubcode } from "../../protocol/bgp/index.ts";
+import { CeaseSubcode, linkBandwidth } from "../../protocol/bgp/index.ts";
 import { IpAddress } from "../../protocol/ip/index.ts";
 import type { ClusterSnapshot } from "../cluster/index.ts";
 import { type Config, type ConfigIssue, formatIssue, parseConfig } from "../config/index.ts";
 import type { Peer } from "../config/types.ts";
 import type { Logger } from "../observe/logger.ts";
+import { analyzeBalance, type BalanceReport } from "./balance/index.ts";
 import {
   BgpListener,
   BgpSession,
@@ -67,6 +68,9 @@ export class Speaker {
   private configText: string | undefined;
   private configState: ConfigState = { state: "missing" };
   private desired: Desired | undefined;
+  private balance: BalanceReport | undefined;
+  /** Warning text last logged per Service, so a standing imbalance is logged once. */
+  private readonly balanceWarned = new Map<string, string>();
   private readonly peers = new Map<string, PeerEntry>();
   private listener: BgpListener | undefined;
   private listenError: string | undefined;
@@ -114,6 +118,27 @@ export class Speaker {
     this.desired = desired;
     this.reconcileSessions(desired);
     this.applied = true;
+    this.analyzeBalance(snapshot);
+  }
+
+  /** Rack balance (issue #8): the report for status and metrics; a warning logged once per change. */
+  private analyzeBalance(snapshot: ClusterSnapshot): void {
+    if (this.config === undefined) return;
+    const report = analyzeBalance(this.config, snapshot);
+    this.balance = report;
+    const now = new Map(
+      report.services.flatMap((s) => (s.warning === undefined ? [] : [[s.service, s.warning]])),
+    );
+    for (const [service, warning] of now)
+      if (this.balanceWarned.get(service) !== warning) this.log.warn({ service, balance: "uneven" }, warning);
+    for (const service of this.balanceWarned.keys())
+      if (!now.has(service))
+        this.log.info(
+          { service, balance: "even" },
+          `ECMP split of Service ${service} is within the threshold again`,
+        );
+    this.balanceWarned.clear();
+    for (const [k, v] of now) this.balanceWarned.set(k, v);
   }
 
   private loadConfig(snapshot: ClusterSnapshot): void {
@@ -166,7 +191,9 @@ export class Speaker {
         this.peers.set(pr.key, entry);
         session.start();
       }
-      entry.session.setRoutes(toSessionRoutes(pr.routes));
+      entry.session.setRoutes(
+        toSessionRoutes(pr.routes, pr.peer.myAsn, this.config?.rackBalance.linkBandwidthTransitive ?? true),
+      );
     }
     for (const [key, entry] of this.peers) {
       if (wanted.has(key)) continue;
@@ -293,6 +320,16 @@ export class Speaker {
           reason: a.reason,
         })),
       })),
+      balance:
+        this.balance === undefined
+          ? undefined
+          : {
+              rackLabel: this.balance.settings.rackLabel,
+              racksFrom: this.balance.settings.racksFrom,
+              threshold: this.balance.settings.imbalanceThreshold,
+              notes: this.balance.notes,
+              services: this.balance.services,
+            },
     };
   }
 
@@ -312,6 +349,16 @@ export interface SpeakerStatus {
   readonly listener: { readonly address: string; readonly up: boolean; readonly error?: string } | undefined;
   readonly peers: readonly (SessionStatus & { readonly key: string })[];
   readonly services: readonly unknown[];
+  /** Rack balance analysis (balance/analyze.ts), once a config and snapshot were applied. */
+  readonly balance?:
+    | {
+        readonly rackLabel: string;
+        readonly racksFrom: string;
+        readonly threshold: number;
+        readonly notes: readonly string[];
+        readonly services: BalanceReport["services"];
+      }
+    | undefined;
 }
 
 /** A digest that changes when the password changes, without holding it (never logged). */
@@ -321,8 +368,12 @@ function secretDigest(p: Peer): string | undefined {
     : createHash("sha256").update(p.password.reveal()).digest("hex").slice(0, 16);
 }
 
-/** Plan routes → session routes; routes with equal attributes share one attributes object. */
-function toSessionRoutes(routes: readonly PlannedRoute[]): Route[] {
+/**
+ * Plan routes → session routes; routes with equal attributes share one attributes object. A
+ * planned link bandwidth becomes the Link Bandwidth extended community (RFC 10005 §2) with
+ * our AS (`myAsn`) as its Global Administrator, transitive unless the config says otherwise.
+ */
+function toSessionRoutes(routes: readonly PlannedRoute[], myAsn: number, transitive: boolean): Route[] {
   const interned = new Map<string, RouteAttributes>();
   return routes.map((r) => {
     const communities: number[] = [];
@@ -335,6 +386,9 @@ function toSessionRoutes(routes: readonly PlannedRoute[]): Route[] {
     const a = routeAttributes({
       communities,
       largeCommunities: large,
+      ...(r.linkBandwidth !== undefined
+        ? { extendedCommunities: [linkBandwidth(myAsn, r.linkBandwidth, transitive)] }
+        : {}),
       ...(r.localPref > 0 ? { localPref: r.localPref } : {}),
     });
     let attrs = interned.get(a.key);

@@ -1,0 +1,261 @@
+/**
+ * analyzeBalance(): for every Service announced over BGP, which nodes in which racks announce
+ * it, the share of its traffic each node (and, with `externalTrafficPolicy: Local`, each
+ * endpoint) takes under equal-cost splitting at spine and ToR, and the imbalance: the largest
+ * share over the fair share. Above `rack-balance.imbalance-threshold` the Service gets a
+ * warning in words an operator can act on. Pure: config and one cluster snapshot in, a report out.
+ *
+ * Which nodes announce is plan()'s answer for each node, so the analysis can never disagree
+ * with what the speakers do. Racks come from a node label (`rack-balance.rack-label`) or from
+ * the ToR peers a node sessions with (its peers' `node-selectors`).
+ */
+import type { IpAddress } from "../../../protocol/ip/index.ts";
+import {
+  type ClusterSnapshot,
+  compareStrings,
+  type EndpointSliceLike,
+  type NodeLike,
+  nodeLabels,
+  SERVICE_NAME_LABEL,
+  type ServiceLike,
+  serviceKey,
+} from "../../cluster/index.ts";
+import type { Config, RackBalance } from "../../config/index.ts";
+import { type Desired, type PlanOptions, plan } from "../plan.ts";
+import { type Announcer, equalCostSplit, imbalanceRatio, type Split, weightedSplit } from "./shares.ts";
+import { nodeWeight, servingEndpointsOn, type TrafficPolicy, trafficPolicy } from "./weight.ts";
+import { describeImbalance } from "./words.ts";
+
+export interface NodeShare {
+  readonly node: string;
+  readonly rack: string;
+  /** Serving endpoints of the Service on the node (counted for both policies). */
+  readonly endpoints: number;
+  /** Fraction of the Service's traffic under equal-cost splitting at spine and ToR. */
+  readonly share: number;
+  /** Link bandwidth shares the node announces when its pool corrects (weight.ts), else what it would. */
+  readonly weight: number;
+  /** Fraction when routers weight next hops by link bandwidth (spine by rack total). */
+  readonly weightedShare: number;
+}
+
+export interface RackShare {
+  readonly rack: string;
+  /** Announcing nodes in the rack. */
+  readonly nodes: number;
+  readonly endpoints: number;
+  /** Fraction of the Service's traffic the rack takes under equal-cost splitting. */
+  readonly share: number;
+  readonly weightedShare: number;
+}
+
+export interface ServiceBalance {
+  /** `namespace/name`. */
+  readonly service: string;
+  readonly policy: TrafficPolicy;
+  /** What a fair split is fair to: nodes (Cluster) or endpoints (Local). */
+  readonly unit: "node" | "endpoint";
+  /** Sorted by rack. */
+  readonly racks: readonly RackShare[];
+  /** Sorted by node. */
+  readonly nodes: readonly NodeShare[];
+  /** 1 / announcing nodes, or 1 / their serving endpoints (Local). */
+  readonly fairShare: number;
+  /** Largest share of one unit over the fair share, under equal-cost ECMP (≥ 1). */
+  readonly imbalance: number;
+  /** The same with link-bandwidth weighting honoured end to end. */
+  readonly weightedImbalance: number;
+  /** True when every pool of its announced addresses has `link-bandwidth: endpoints`. */
+  readonly linkBandwidth: boolean;
+  /** Pools of the announced addresses, sorted. */
+  readonly pools: readonly string[];
+  /** One line for status and logs, warning or not. */
+  readonly summary: string;
+  /** Set when `imbalance` is above the threshold and the pool does not correct it. */
+  readonly warning: string | undefined;
+}
+
+export interface BalanceReport {
+  readonly settings: RackBalance;
+  /** Services announced over BGP by at least one node, sorted by key. */
+  readonly services: readonly ServiceBalance[];
+  /** Things the operator should know about the topology itself (unlabelled nodes, …). */
+  readonly notes: readonly string[];
+}
+
+/** `tor:10.0.1.1` or `tor:10.0.1.1+10.0.1.2`: the rack of a node found by its peers. */
+export function peersRack(peerAddresses: readonly IpAddress[]): string {
+  const names = [...new Set(peerAddresses.map(String))].sort(compareStrings);
+  return names.length === 0 ? "no-peer" : `tor:${names.join("+")}`;
+}
+
+export function analyzeBalance(
+  config: Config,
+  snapshot: ClusterSnapshot,
+  opts: PlanOptions = {},
+): BalanceReport {
+  const settings = config.rackBalance;
+  const notes: string[] = [];
+  const nodes = snapshot.nodes.filter((n): n is NodeLike => typeof n?.metadata?.name === "string");
+  if (nodes.length === 0)
+    return { settings, services: [], notes: ["no Node objects in the snapshot: racks are unknown"] };
+
+  // Each node's plan: which Services it announces, and over which peers.
+  const plans = new Map<string, Desired>();
+  for (const n of nodes) plans.set(n.metadata.name, plan(config, snapshot, n.metadata.name, opts));
+
+  const rackOf = new Map<string, string>();
+  const unlabelled: string[] = [];
+  for (const n of nodes) {
+    const name = n.metadata.name;
+    const byPeers = peersRack(plans.get(name)!.bgp.map((p) => p.peer.peerAddress));
+    const label = nodeLabels(n).get(settings.rackLabel);
+    if (settings.racksFrom === "peers") rackOf.set(name, byPeers);
+    else if (label !== undefined && label !== "") rackOf.set(name, label);
+    else {
+      rackOf.set(name, byPeers);
+      unlabelled.push(name);
+    }
+  }
+  if (unlabelled.length > 0) {
+    const list = unlabelled.sort(compareStrings);
+    notes.push(
+      `${list.length === 1 ? "node" : "nodes"} ${list.join(", ")} ${list.length === 1 ? "has" : "have"} no ${settings.rackLabel} label: placed in a rack by ${list.length === 1 ? "its" : "their"} BGP peers`,
+    );
+  }
+
+  const slicesByService = new Map<string, EndpointSliceLike[]>();
+  for (const sl of snapshot.endpointSlices) {
+    const name = sl?.metadata?.labels?.[SERVICE_NAME_LABEL];
+    if (typeof name !== "string") continue;
+    const k = `${sl.metadata.namespace || "default"}/${name}`;
+    const list = slicesByService.get(k);
+    if (list === undefined) slicesByService.set(k, [sl]);
+    else list.push(sl);
+  }
+  const services = new Map<string, ServiceLike>();
+  for (const s of snapshot.services)
+    if (typeof s?.metadata?.name === "string") services.set(serviceKey(s), s);
+  const poolCorrects = new Map(config.addressPools.map((p) => [p.name, p.linkBandwidth !== "off"]));
+
+  // Per Service: the nodes announcing any of its addresses over BGP, and those addresses' pools.
+  const announcing = new Map<string, { nodes: string[]; pools: Set<string>; family: 4 | 6 }>();
+  for (const [node, d] of plans) {
+    for (const s of d.services) {
+      const bgp = s.addresses.filter((a) => a.announced && a.protocol === "bgp");
+      if (bgp.length === 0) continue;
+      let e = announcing.get(s.key);
+      if (e === undefined) {
+        e = { nodes: [], pools: new Set(), family: bgp[0]!.ip.family };
+        announcing.set(s.key, e);
+      }
+      e.nodes.push(node);
+      for (const a of bgp) if (a.pool !== undefined) e.pools.add(a.pool);
+    }
+  }
+
+  const out: ServiceBalance[] = [];
+  for (const [key, { nodes: names, pools, family }] of [...announcing].sort((a, b) =>
+    compareStrings(a[0], b[0]),
+  )) {
+    const svc = services.get(key)!;
+    const slices = slicesByService.get(key) ?? [];
+    const policy = trafficPolicy(svc);
+    const announcers: Announcer[] = names.map((node) => ({
+      node,
+      rack: rackOf.get(node)!,
+      endpoints: servingEndpointsOn(slices, node, family),
+      weight: nodeWeight(svc, slices, node, family),
+    }));
+    const poolList = [...pools].sort(compareStrings);
+    const linkBandwidth = poolList.length > 0 && poolList.every((p) => poolCorrects.get(p) === true);
+    out.push(serviceBalance(key, policy, announcers, poolList, linkBandwidth, settings.imbalanceThreshold));
+  }
+  return { settings, services: out, notes };
+}
+
+function serviceBalance(
+  service: string,
+  policy: TrafficPolicy,
+  announcers: readonly Announcer[],
+  pools: readonly string[],
+  linkBandwidth: boolean,
+  threshold: number,
+): ServiceBalance {
+  const unit = policy === "Local" ? "endpoint" : "node";
+  // Local with no endpoint at all cannot happen for an announcing node; weigh by node then.
+  const usable = unit === "endpoint" && announcers.some((a) => a.endpoints > 0) ? "endpoint" : "node";
+  const equal = equalCostSplit(announcers);
+  const weighted = weightedSplit(announcers);
+  const imbalance = imbalanceRatio(equal, announcers, usable) ?? 1;
+  const weightedImbalance = imbalanceRatio(weighted, announcers, usable) ?? 1;
+  const totalEndpoints = announcers.reduce((s, a) => s + a.endpoints, 0);
+  const fairShare = usable === "endpoint" ? 1 / totalEndpoints : 1 / announcers.length;
+  const share = (split: readonly Split[], node: string) => split.find((s) => s.node === node)!.share;
+  const nodes: NodeShare[] = [...announcers]
+    .sort((a, b) => compareStrings(a.node, b.node))
+    .map((a) => ({
+      node: a.node,
+      rack: a.rack,
+      endpoints: a.endpoints,
+      share: share(equal, a.node),
+      weight: a.weight,
+      weightedShare: share(weighted, a.node),
+    }));
+  const rackNames = [...new Set(nodes.map((n) => n.rack))].sort(compareStrings);
+  const racks: RackShare[] = rackNames.map((rack) => {
+    const members = nodes.filter((n) => n.rack === rack);
+    const sum = (f: (n: NodeShare) => number) => members.reduce((s, n) => s + f(n), 0);
+    return {
+      rack,
+      nodes: members.length,
+      endpoints: sum((n) => n.endpoints),
+      share: sum((n) => n.share),
+      weightedShare: sum((n) => n.weightedShare),
+    };
+  });
+  const words = describeImbalance({
+    service,
+    policy,
+    unit: usable,
+    racks,
+    nodes,
+    fairShare,
+    imbalance,
+    weightedImbalance,
+    linkBandwidth,
+    pools,
+    threshold,
+  });
+  return {
+    service,
+    policy,
+    unit: usable,
+    racks,
+    nodes,
+    fairShare,
+    imbalance,
+    weightedImbalance,
+    linkBandwidth,
+    pools,
+    summary: words.summary,
+    warning: words.warning,
+  };
+}
+
+/** Kubernetes Events the controller should put on Services: one Warning per uneven Service. */
+export interface BalanceEvent {
+  /** `namespace/name` of the Service. */
+  readonly service: string;
+  readonly type: "Warning";
+  readonly reason: "UnevenECMP";
+  readonly message: string;
+}
+
+export function balanceEvents(report: BalanceReport): BalanceEvent[] {
+  return report.services.flatMap((s) =>
+    s.warning === undefined
+      ? []
+      : [{ service: s.service, type: "Warning" as const, reason: "UnevenECMP" as const, message: s.warning }],
+  );
+}

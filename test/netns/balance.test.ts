@@ -1,0 +1,373 @@
+// Rack-aware balancing (issue #8) against real FRR: a spine and two ToRs in namespaces, four
+// of our speakers as nodes — rack r1 holds node a, rack r2 holds nodes b, c and d. Equal-cost
+// multipath at the spine sends half of every Service's traffic to rack r1, so node a takes
+// 50% while b, c and d take 16.7% each: the speakers must say so in /status, /metrics and
+// their log. With `link-bandwidth: endpoints` on the pool, each node attaches the Link
+// Bandwidth extended community (RFC 10005) in proportion to the traffic it should take; the
+// ToRs weight their next hops by it (FRR weights multipaths by link bandwidth when every path
+// carries one) and tell the spine the sum of their multipaths (`set extcommunity bandwidth
+// cumulative`). The kernel next-hop weights FRR programs at the ToRs and the spine must match
+// the weights our analysis computed.
+//
+//            spine (AS 65000)
+//           /               \
+//   tor1 (AS 65001)      tor2 (AS 65002)
+//        |               /     |     \
+//        a              b      c      d        (our speakers, AS 64600)
+//
+// Two Services: `web-local` (externalTrafficPolicy Local; endpoints a:1, b:1, c:1, d:2) and
+// `web-cluster` (Cluster: every node takes one share).
+
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { frr, type KernelNextHop, Lab, need, waitFor } from "./lib/index.ts";
+import type { FrrRouter } from "./lib/routers/frr.ts";
+import type { SignalboxSpeaker, SpeakerConfig } from "./lib/speaker.ts";
+import * as speaker from "./lib/speaker.ts";
+import { configYaml } from "./lib/speaker.ts";
+
+const labs: Lab[] = [];
+after(async () => {
+  for (const lab of labs) await lab.close();
+  for (const lab of labs)
+    assert.deepEqual(lab.remainingNamespaces(), [], `namespaces of ${lab.runId} remain`);
+});
+
+const SPINE_AS = 65000;
+const NODE_AS = 64600;
+const HOLD = 9;
+const LOCAL_IP = "10.100.81.1";
+const CLUSTER_IP = "10.100.81.2";
+const ZONE = "topology.kubernetes.io/zone";
+
+interface NodeSpec {
+  name: string;
+  rack: "r1" | "r2";
+  /** Serving endpoints of web-local on the node. */
+  endpoints: number;
+  /** Link to its ToR: 10.0.<net>.1 the ToR, .2 the node. */
+  net: number;
+}
+
+const NODES: NodeSpec[] = [
+  { name: "a", rack: "r1", endpoints: 1, net: 82 },
+  { name: "b", rack: "r2", endpoints: 1, net: 83 },
+  { name: "c", rack: "r2", endpoints: 1, net: 84 },
+  { name: "d", rack: "r2", endpoints: 2, net: 85 },
+];
+const TORS = [
+  { rack: "r1", asn: 65001, uplink: 80 },
+  { rack: "r2", asn: 65002, uplink: 81 },
+] as const;
+
+/** Node, EndpointSlice and Service manifests, the same folder contents on every node. */
+function objects(): unknown[] {
+  const nodes = NODES.map((n) => ({
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: n.name, labels: { [ZONE]: n.rack } },
+  }));
+  let pod = 0;
+  const endpoints = (perNode: (n: NodeSpec) => number) =>
+    NODES.flatMap((n) =>
+      Array.from({ length: perNode(n) }, () => ({
+        addresses: [`10.244.0.${++pod}`],
+        conditions: { ready: true },
+        nodeName: n.name,
+      })),
+    );
+  const slice = (service: string, eps: unknown[]) => ({
+    apiVersion: "discovery.k8s.io/v1",
+    kind: "EndpointSlice",
+    metadata: {
+      name: `${service}-1`,
+      namespace: "default",
+      labels: { "kubernetes.io/service-name": service },
+    },
+    addressType: "IPv4",
+    endpoints: eps,
+  });
+  return [
+    ...nodes,
+    slice(
+      "web-local",
+      endpoints((n) => n.endpoints),
+    ),
+    slice(
+      "web-cluster",
+      endpoints(() => 1),
+    ),
+  ];
+}
+
+function config(node: NodeSpec, linkBandwidth: boolean): SpeakerConfig {
+  const tor = TORS.find((t) => t.rack === node.rack)!;
+  return {
+    peers: [
+      {
+        address: `10.0.${node.net}.1`,
+        peerAsn: tor.asn,
+        myAsn: NODE_AS,
+        holdTime: HOLD,
+        routerId: `10.0.${node.net}.2`,
+      },
+    ],
+    pools: [{ name: linkBandwidth ? "weighted" : "plain", addresses: ["10.100.81.0/24"] }],
+  };
+}
+
+/** The ConfigMap with our additions, which the harness's YAML writer does not know. */
+function writeConfig(sp: SignalboxSpeaker, node: NodeSpec, linkBandwidth: boolean): void {
+  let yaml = configYaml(config(node, linkBandwidth));
+  yaml = yaml.replace(
+    "  protocol: bgp\n",
+    `  protocol: bgp\n  link-bandwidth: ${linkBandwidth ? "endpoints" : "off"}\n`,
+  );
+  yaml += `rack-balance:\n  rack-label: "${ZONE}"\n  imbalance-threshold: 1.5\n`;
+  sp.writeManifest("config.json", {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { namespace: "metallb-system", name: "config" },
+    data: { config: yaml },
+  });
+}
+
+interface BalanceJson {
+  services: {
+    service: string;
+    policy: string;
+    imbalance: number;
+    weightedImbalance: number;
+    linkBandwidth: boolean;
+    warning?: string;
+    summary: string;
+    nodes: {
+      node: string;
+      rack: string;
+      endpoints: number;
+      share: number;
+      weight: number;
+      weightedShare: number;
+    }[];
+    racks: { rack: string; nodes: number; share: number; weightedShare: number }[];
+  }[];
+}
+
+async function balanceOf(sp: SignalboxSpeaker): Promise<BalanceJson> {
+  const s = (await sp.status()) as unknown as { balance?: BalanceJson };
+  if (s.balance === undefined) throw new Error("no balance section in /status yet");
+  return s.balance;
+}
+
+/**
+ * The kernel weights FRR 8.x programs for weighted ECMP (bgpd `bgp_zebra_use_nhop_weighted`):
+ * each next hop gets floor(100 × its link bandwidth / the sum over the multipaths).
+ */
+function frrWeights(bandwidths: readonly number[]): number[] {
+  const total = bandwidths.reduce((a, b) => a + b, 0);
+  return bandwidths.map((b) => Math.floor((b * 100) / total));
+}
+
+const sameWeights = (a: Record<string, number>, b: Record<string, number>) =>
+  JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+
+/** gateway → weight (1 when the kernel shows none: plain ECMP). */
+function weightsByGateway(hops: readonly KernelNextHop[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const h of hops) out[h.gateway ?? "?"] = h.weight ?? 1;
+  return out;
+}
+
+test("rack balance: uneven racks are warned about; link-bandwidth weights reach FRR's kernel next hops", async (t) => {
+  if (!need(t, ["frr"])) return;
+  const lab = await Lab.create();
+  labs.push(lab);
+
+  // Namespaces and links.
+  const spineNs = await lab.addNamespace("spine");
+  const torNs = new Map<string, string>();
+  for (const tor of TORS) {
+    const ns = await lab.addNamespace(`tor-${tor.rack}`);
+    torNs.set(tor.rack, ns);
+    await lab.addVeth(
+      { ns: spineNs, ifname: `to-${tor.rack}`, addresses: [`10.0.${tor.uplink}.1/24`] },
+      { ns, ifname: "uplink", addresses: [`10.0.${tor.uplink}.2/24`] },
+    );
+  }
+  const nodeNs = new Map<string, string>();
+  for (const n of NODES) {
+    const ns = await lab.addNamespace(`node-${n.name}`);
+    nodeNs.set(n.name, ns);
+    await lab.addVeth(
+      { ns: torNs.get(n.rack)!, ifname: `to-${n.name}`, addresses: [`10.0.${n.net}.1/24`] },
+      { ns, ifname: "eth0", addresses: [`10.0.${n.net}.2/24`] },
+    );
+    // Return traffic and BGP next hops beyond the ToR.
+    await lab.run(ns, ["ip", "route", "add", "default", "via", `10.0.${n.net}.1`]);
+  }
+
+  // Routers: multipath everywhere; the ToRs pass node routes up to the spine (transit).
+  const spine = await frr.start(lab, spineNs, {
+    asn: SPINE_AS,
+    routerId: "10.0.80.1",
+    multipath: 8,
+    neighbors: TORS.map((tor) => ({ address: `10.0.${tor.uplink}.2`, peerAs: tor.asn, holdTime: HOLD })),
+  });
+  const tors = new Map<string, FrrRouter>();
+  for (const tor of TORS) {
+    const r = await frr.start(lab, torNs.get(tor.rack)!, {
+      asn: tor.asn,
+      routerId: `10.0.${tor.uplink}.2`,
+      multipath: 8,
+      transit: true,
+      neighbors: [
+        { address: `10.0.${tor.uplink}.1`, peerAs: SPINE_AS, holdTime: HOLD },
+        ...NODES.filter((n) => n.rack === tor.rack).map((n) => ({
+          address: `10.0.${n.net}.2`,
+          peerAs: NODE_AS,
+          holdTime: HOLD,
+        })),
+      ],
+    });
+    // draft-ietf-bess-ebgp-dmz §4: the ToR advertises the sum of its multipaths' bandwidth.
+    await r.vtysh(
+      [
+        "configure terminal",
+        "route-map TO-SPINE permit 10",
+        "set extcommunity bandwidth cumulative",
+        "exit",
+        `router bgp ${tor.asn}`,
+        "address-family ipv4 unicast",
+        `neighbor 10.0.${tor.uplink}.1 route-map TO-SPINE out`,
+      ],
+      10_000,
+    );
+    tors.set(tor.rack, r);
+  }
+
+  // Our speakers, link-bandwidth off first.
+  const speakers = new Map<string, SignalboxSpeaker>();
+  for (const n of NODES) {
+    const sp = await speaker.start(lab, nodeNs.get(n.name)!, {
+      node: n.name,
+      ...config(n, false),
+      services: [
+        { name: "web-local", ips: [LOCAL_IP], externalTrafficPolicy: "Local" },
+        { name: "web-cluster", ips: [CLUSTER_IP] },
+      ],
+      objects: objects(),
+      logLevel: "info",
+    });
+    writeConfig(sp, n, false);
+    speakers.set(n.name, sp);
+  }
+  for (const n of NODES) await speakers.get(n.name)!.waitEstablished(`10.0.${n.net}.1`, 30_000);
+
+  const r2Nodes = NODES.filter((n) => n.rack === "r2");
+  const gw = (n: NodeSpec) => `10.0.${n.net}.2`;
+  const uplink = (rack: string) => `10.0.${TORS.find((x) => x.rack === rack)!.uplink}.2`;
+
+  await t.test("equal-cost: the spine splits 50/50 over racks, the status warns in words", async () => {
+    for (const ip of [LOCAL_IP, CLUSTER_IP]) {
+      const hops = await waitFor(() => spine.kernelRoutes(`${ip}/32`), {
+        what: `the spine installing ${ip} via both ToRs`,
+        timeoutMs: 30_000,
+        until: (h) => h.length === 2,
+      });
+      assert.deepEqual(Object.values(weightsByGateway(hops)), [1, 1], JSON.stringify(hops));
+      await waitFor(() => tors.get("r2")!.kernelRoutes(`${ip}/32`), {
+        what: `tor r2 installing ${ip} via b, c and d`,
+        timeoutMs: 20_000,
+        until: (h) => h.length === 3,
+      });
+    }
+    const b = await waitFor(() => balanceOf(speakers.get("a")!), {
+      what: "node a's /status balance listing both Services",
+      timeoutMs: 10_000,
+      until: (x) => x.services.length === 2,
+    });
+    const local = b.services.find((s) => s.service === "default/web-local")!;
+    const cluster = b.services.find((s) => s.service === "default/web-cluster")!;
+    // Local: a takes 50% with 1 endpoint; fair per endpoint is 1/5.
+    assert.equal(local.policy, "Local");
+    assert.ok(Math.abs(local.imbalance - 2.5) < 1e-9, String(local.imbalance));
+    assert.match(local.warning ?? "", /rack r1: 1 node with 1 endpoint announces and takes 50% of traffic/);
+    assert.match(local.warning ?? "", /rack r2: 3 nodes with 4 endpoints take 16\.7% each/);
+    // Cluster: a takes 50%; fair per node is 1/4.
+    assert.ok(Math.abs(cluster.imbalance - 2) < 1e-9, String(cluster.imbalance));
+    assert.match(
+      cluster.warning ?? "",
+      /rack r1: 1 node announces and takes 50% of traffic; rack r2: 3 nodes take 16\.7% each/,
+    );
+    // Every speaker sees the same cluster and says the same.
+    for (const n of NODES.slice(1)) {
+      const other = await balanceOf(speakers.get(n.name)!);
+      assert.deepEqual(other.services, b.services, `node ${n.name} agrees with node a`);
+    }
+    const metrics = await lab.run(nodeNs.get("b")!, [
+      "curl",
+      "-sS",
+      "--max-time",
+      "2",
+      "http://127.0.0.1:7473/metrics",
+    ]);
+    assert.match(metrics, /signalbox_service_imbalance_ratio\{service="default\/web-local"\} 2\.5/);
+    assert.match(metrics, /signalbox_service_imbalance_warning\{service="default\/web-cluster"\} 1/);
+    const log = speakers.get("c")!.logTail(200);
+    assert.match(log, /uneven ECMP for Service default\/web-local/);
+  });
+
+  await t.test("link-bandwidth: endpoints: FRR's kernel weights match the computed ones", async () => {
+    for (const n of NODES) writeConfig(speakers.get(n.name)!, n, true);
+    const b = await waitFor(() => balanceOf(speakers.get("a")!), {
+      what: "the analysis to see the weighted pool",
+      timeoutMs: 10_000,
+      until: (x) => x.services.length === 2 && x.services.every((s) => s.linkBandwidth),
+    });
+    const measured: string[] = [];
+    for (const svc of b.services) {
+      const ip = svc.service === "default/web-local" ? LOCAL_IP : CLUSTER_IP;
+      assert.equal(svc.warning, undefined, "the pool corrects: no warning");
+      assert.ok(Math.abs(svc.weightedImbalance - 1) < 1e-9, String(svc.weightedImbalance));
+      const weightOf = (node: string) => svc.nodes.find((x) => x.node === node)!.weight;
+      // ToR r2: one next hop per node, weighted by the node's own link bandwidth.
+      const torExpected = frrWeights(r2Nodes.map((n) => weightOf(n.name)));
+      const want: Record<string, number> = {};
+      r2Nodes.forEach((n, i) => {
+        want[gw(n)] = torExpected[i]!;
+      });
+      const torHops = await waitFor(
+        async () => weightsByGateway(await tors.get("r2")!.kernelRoutes(`${ip}/32`)),
+        {
+          what: `tor r2's kernel weights for ${ip} to become ${JSON.stringify(want)}`,
+          timeoutMs: 30_000,
+          until: (got) => sameWeights(got, want),
+        },
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}\ntor r2 sees: ${JSON.stringify(tors.get("r2")!.logTail(5))}`);
+      });
+      // Spine: one next hop per ToR, weighted by the sum of its rack's nodes.
+      const rackTotals = TORS.map((tor) =>
+        NODES.filter((n) => n.rack === tor.rack).reduce((s, n) => s + weightOf(n.name), 0),
+      );
+      const spineExpected = frrWeights(rackTotals);
+      const wantSpine: Record<string, number> = {};
+      TORS.forEach((tor, i) => {
+        wantSpine[uplink(tor.rack)] = spineExpected[i]!;
+      });
+      const spineHops = await waitFor(async () => weightsByGateway(await spine.kernelRoutes(`${ip}/32`)), {
+        what: `the spine's kernel weights for ${ip} to become ${JSON.stringify(wantSpine)}`,
+        timeoutMs: 30_000,
+        until: (got) => sameWeights(got, wantSpine),
+      }).catch(async (e: Error) => {
+        const seen = (await spine.receivedRoutes("ipv4")).filter((r) => r.prefix === `${ip}/32`);
+        const torView = await tors.get("r2")!.vtysh([`show bgp ipv4 unicast ${ip}/32`]);
+        throw new Error(`${e.message}\nspine receives: ${JSON.stringify(seen)}\ntor r2: ${torView}`);
+      });
+      measured.push(
+        `${svc.service}: tor r2 ${JSON.stringify(torHops)} (computed ${JSON.stringify(want)}), spine ${JSON.stringify(spineHops)} (computed ${JSON.stringify(wantSpine)})`,
+      );
+    }
+    t.diagnostic(measured.join("\n"));
+  });
+});
