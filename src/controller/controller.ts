@@ -3,11 +3,13 @@
  *
  *   snapshot ─ config (last good kept) ─ decide() (pure: reconcile + diff) ─ writes, events
  *
- * Every replica watches and decides; only the leader writes (`setLeader`). A pass runs after
- * each snapshot, one at a time (a snapshot arriving mid-pass marks the state dirty and another
- * pass follows), with writes issued in parallel up to `concurrency`. What we wrote is laid over
- * the informer's view until the watch shows it (`applyPending`), so no pass can hand an address
- * out twice. A failed write is retried by the next pass, `retryMs` later at the latest.
+ * Every replica watches and decides; only the leader writes (`setLeader`). A pass (pure and
+ * synchronous: a few milliseconds for thousands of Services) runs after each snapshot and
+ * queues its writes; up to `concurrency` writes are in flight at once, and a pass never waits
+ * for them, so a Service created during a burst is not held up by the burst before it. What is
+ * queued or written is laid over the informer's view until the watch shows it
+ * (`applyPending`), so no pass can hand an address out twice. A failed write is dropped from
+ * that overlay and a pass runs again `retryMs` later, deciding afresh from what the API says.
  */
 import type { ClusterSnapshot } from "../cluster/index.ts";
 import { type ClusterWriter, describeApiError, isNotFound } from "../cluster/kubernetes/index.ts";
@@ -64,6 +66,9 @@ export interface ControllerStatus {
   readonly writes: {
     readonly done: number;
     readonly failed: number;
+    /** Decided, not yet answered by the API. */
+    readonly queued: number;
+    /** Written or queued, not yet seen back through the watch. */
     readonly pending: number;
     readonly lastError: string | undefined;
   };
@@ -77,8 +82,9 @@ export class Controller {
   readonly #config = new ConfigKeeper();
   #snapshot: ClusterSnapshot | undefined;
   #leader = false;
-  #running = false;
-  #dirty = false;
+  /** Writes not yet issued, by Service (a newer decision replaces a queued one). */
+  readonly #queue = new Map<string, StatusWrite>();
+  #inFlight = 0;
   #retry: ReturnType<typeof setTimeout> | undefined;
   #pending = new Map<string, Pending>();
   #plan: ControllerPlan | undefined;
@@ -108,6 +114,11 @@ export class Controller {
     if (leading === this.#leader) return;
     this.#leader = leading;
     this.#log.info({ leader: leading }, leading ? "became leader: writing allocations" : "standing by");
+    if (!leading) {
+      // Not ours to write any more: the new leader decides afresh from what the API says.
+      this.#queue.clear();
+      for (const [k, p] of this.#pending) if (p.resourceVersion === "") this.#pending.delete(k);
+    }
     if (leading) {
       // What another leader told is not ours to remember; what we told before may be stale.
       this.#told.clear();
@@ -124,7 +135,7 @@ export class Controller {
 
   /** Resolves when no pass is running or due (tests and shutdown). */
   idle(): Promise<void> {
-    if (!this.#running && !this.#dirty) return Promise.resolve();
+    if (!this.#busy()) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
@@ -151,6 +162,7 @@ export class Controller {
       writes: {
         done: this.#done,
         failed: this.#failed,
+        queued: this.#queue.size + this.#inFlight,
         pending: this.#pending.size,
         lastError: this.#lastError,
       },
@@ -215,51 +227,62 @@ export class Controller {
       return;
     }
     if (this.#config.config === undefined || this.#snapshot === undefined) return;
-    if (this.#running) {
-      this.#dirty = true;
-      return;
-    }
-    void this.#pass();
-  }
-
-  async #pass(): Promise<void> {
-    this.#running = true;
-    this.#dirty = false;
-    let failures = 0;
     try {
-      const config = this.#config.config!;
-      const { services, pending } = applyPending(this.#snapshot!.services, this.#pending);
+      const { services, pending } = applyPending(this.#snapshot.services, this.#pending);
       this.#pending = pending;
-      const plan = decide(config, services, this.#decideOptions());
+      const plan = decide(this.#config.config, services, this.#decideOptions());
       this.#plan = plan;
       this.#tellProblems(plan.problems);
-      failures = await this.#write(plan.writes);
+      for (const w of plan.writes) {
+        this.#queue.set(w.service, w);
+        // Queued counts as written: the next pass must not choose again for this Service.
+        this.#pending.set(w.service, { ingress: w.ingress, pool: w.pool, resourceVersion: "", uid: w.uid });
+      }
       this.#passes++;
     } catch (e) {
       // A bug must not stop the loop: log it and try again later.
       this.#log.error({ err: e }, "controller pass failed");
-      failures++;
-    } finally {
-      this.#running = false;
+      this.#retryLater();
     }
-    if (this.#dirty && this.#leader && !this.#stopped) {
-      void this.#pass();
-      return;
-    }
-    if (failures > 0 && this.#leader && !this.#stopped && this.#retry === undefined) {
-      this.#retry = setTimeout(() => {
-        this.#retry = undefined;
-        this.#schedule();
-      }, this.#o.retryMs ?? 1000);
-    }
+    this.#pump();
     this.#wake();
   }
 
+  #retryLater(): void {
+    if (this.#retry !== undefined || this.#stopped) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.#schedule();
+    }, this.#o.retryMs ?? 1000);
+  }
+
+  #pump(): void {
+    while (
+      this.#inFlight < (this.#o.concurrency ?? 32) &&
+      this.#queue.size > 0 &&
+      this.#leader &&
+      !this.#stopped
+    ) {
+      const [key, w] = this.#queue.entries().next().value!;
+      this.#queue.delete(key);
+      this.#inFlight++;
+      void this.#writeOne(w).finally(() => {
+        this.#inFlight--;
+        this.#pump();
+        this.#wake();
+      });
+    }
+  }
+
   #wake(): void {
-    if (this.#running || this.#dirty) return;
+    if (this.#busy()) return;
     const waiters = this.#idle;
     this.#idle = [];
     for (const w of waiters) w();
+  }
+
+  #busy(): boolean {
+    return this.#inFlight > 0 || (this.#queue.size > 0 && this.#leader && !this.#stopped);
   }
 
   #tellProblems(problems: readonly ServiceProblem[]): void {
@@ -280,27 +303,14 @@ export class Controller {
     for (const k of [...this.#told.keys()]) if (!now.has(k)) this.#told.delete(k);
   }
 
-  /** Issues the writes, `concurrency` at a time; returns how many failed. */
-  async #write(writes: readonly StatusWrite[]): Promise<number> {
-    let next = 0;
-    let failed = 0;
-    const worker = async () => {
-      while (next < writes.length && this.#leader && !this.#stopped) {
-        const w = writes[next++]!;
-        if (!(await this.#writeOne(w))) failed++;
-      }
-    };
-    const n = Math.min(this.#o.concurrency ?? 32, writes.length);
-    await Promise.all(Array.from({ length: n }, worker));
-    return failed;
-  }
-
   async #writeOne(w: StatusWrite): Promise<boolean> {
     const writer = this.#o.writer;
     try {
       const annotations = w.pool !== undefined ? { [POOL_ANNOTATION]: w.pool } : undefined;
       const rv = await writer.patchServiceStatus(w.namespace, w.name, w.ingress, annotations);
-      this.#pending.set(w.service, { ingress: w.ingress, pool: w.pool, resourceVersion: rv, uid: w.uid });
+      const p = this.#pending.get(w.service);
+      if (p !== undefined && p.resourceVersion === "" && p.ingress === w.ingress)
+        this.#pending.set(w.service, { ...p, resourceVersion: rv });
       this.#done++;
       if (w.statusChanged) this.#told.delete(w.service);
       this.#tellWrite(w);
@@ -309,6 +319,9 @@ export class Controller {
       if (isNotFound(e)) return true; // deleted meanwhile: nothing to write
       this.#failed++;
       this.#lastError = `${w.service}: ${describeApiError(e)}`;
+      // Decide again from what the API says, a little later.
+      if (this.#pending.get(w.service)?.resourceVersion === "") this.#pending.delete(w.service);
+      this.#retryLater();
       this.#log.warn({ service: w.service, error: describeApiError(e) }, "status write failed; will retry");
       return false;
     }

@@ -174,13 +174,14 @@ export function decide(
 export interface Pending {
   readonly ingress: readonly string[];
   readonly pool: string | null | undefined;
-  /** resourceVersion the write returned. */
+  /** resourceVersion the write returned; "" while the write is queued or in flight. */
   readonly resourceVersion: string;
   readonly uid: string | undefined;
 }
 
 /** Whether the informer's copy is at least as new as our write (resourceVersions are etcd revisions in practice). */
 function caughtUp(svc: ServiceLike, p: Pending): boolean {
+  if (p.resourceVersion === "") return false; // queued, not written yet
   const rv = svc.metadata.resourceVersion;
   if (rv === undefined) return true;
   if (rv === p.resourceVersion) return true;

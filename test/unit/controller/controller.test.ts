@@ -64,7 +64,7 @@ describe("Controller", () => {
     const c = controller(w);
     c.update(snap(GOOD, [svc("a")]));
     await c.idle();
-    assert.deepEqual(w.writes, []);
+    assert.equal(w.writes.length, 0);
     assert.deepEqual(c.status().services, [{ service: "apps/a", ips: ["192.0.2.0"], pool: "blue" }]);
     c.setLeader(true);
     await c.idle();

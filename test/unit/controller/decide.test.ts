@@ -148,6 +148,13 @@ describe("applyPending", () => {
     );
   });
 
+  it("keeps the overlay of a write still queued, whatever the informer's version", () => {
+    const queued: Pending = { ...p, resourceVersion: "" };
+    const r = applyPending([svc("a", { rv: "999", uid: "u1" })], new Map([["apps/a", queued]]));
+    assert.equal(r.pending.size, 1);
+    assert.equal(r.services[0]?.status?.loadBalancer?.ingress?.[0]?.ip, "192.0.2.0");
+  });
+
   it("drops the overlay once the informer is as new, when the Service is gone, or was recreated", () => {
     assert.equal(
       applyPending([svc("a", { rv: "120", uid: "u1" })], new Map([["apps/a", p]])).pending.size,
