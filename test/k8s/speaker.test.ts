@@ -229,6 +229,16 @@ test("speakers on a real API announce to an FRR ToR, follow endpoints and nodes,
       );
       sampling = false;
       await sampler;
+      // The restarted API server's watch cache starts at the current revision, so a watch
+      // resumed from an older resourceVersion gets 410 Gone: the informers must have relisted.
+      const informers = (
+        await speakers.get("n1")!.status<{ source: { informers: { kind: string; lists: number }[] } }>()
+      ).source.informers;
+      t.diagnostic(`lists per informer after the crash: ${informers.map((i) => `${i.kind}=${i.lists}`).join(" ")}`);
+      assert.ok(
+        informers.some((i) => i.lists > 1),
+        "some informer relisted (410 Gone or a failed resume)",
+      );
       assert.equal(lost, 0, `web lost a next hop in ${lost} of ${samples} samples during the API outage`);
       // And the speakers see changes made after the outage.
       await api.ok("POST", `/api/v1/namespaces/${APP}/services`, service("after"));

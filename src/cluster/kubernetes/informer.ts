@@ -31,6 +31,8 @@ export interface InformerStatus {
   readonly objects: number;
   /** Times the list+watch was restarted after an error. */
   readonly restarts: number;
+  /** Full lists: the first, and one after each 410 Gone or restart without a usable resourceVersion. */
+  readonly lists: number;
   readonly lastError: string | undefined;
 }
 
@@ -70,6 +72,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   #watching = false;
   #stopped = true;
   #restarts = 0;
+  #lists = 0;
   #lastError: string | undefined;
   #backoffMs = BACKOFF_FIRST_MS;
   #retry: unknown;
@@ -83,7 +86,11 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.#timers = opts.timers ?? systemTimers;
     this.#onChange = opts.onChange;
     this.#onError = opts.onError;
-    this.#lw = new ListWatch<T>(spec.path, new Watch(kc), spec.list, false, undefined, spec.fieldSelector);
+    const list = () => {
+      this.#lists++;
+      return spec.list();
+    };
+    this.#lw = new ListWatch<T>(spec.path, new Watch(kc), list, false, undefined, spec.fieldSelector);
     const changed = () => {
       this.#healthy();
       this.#onChange();
@@ -128,6 +135,7 @@ export class ResilientInformer<T extends KubernetesObject> {
       watching: this.#watching,
       objects: this.#lw.list().length,
       restarts: this.#restarts,
+      lists: this.#lists,
       lastError: this.#lastError,
     };
   }
