@@ -4,6 +4,8 @@
 // the Service whether it announces and why not; an API server crash withdraws nothing.
 
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
 import { Lab, missingPrerequisites } from "../netns/lib/index.ts";
 import type { ApiClient } from "./lib/api.ts";
@@ -32,6 +34,24 @@ try {
 const NS = "signalbox-system";
 const APP = "apps";
 const NODES = ["n1", "n2"] as const;
+const SPEAKER_USER = "speaker-n1";
+const SPEAKER_ROLE = {
+  apiVersion: "rbac.authorization.k8s.io/v1",
+  kind: "ClusterRole",
+  metadata: { name: "test-speaker" },
+  rules: [
+    { apiGroups: [""], resources: ["services", "nodes", "configmaps"], verbs: ["get", "list", "watch"] },
+    { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
+    { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
+  ],
+};
+const SPEAKER_BINDING = {
+  apiVersion: "rbac.authorization.k8s.io/v1",
+  kind: "ClusterRoleBinding",
+  metadata: { name: "test-speaker" },
+  roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "test-speaker" },
+  subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: SPEAKER_USER }],
+};
 
 function service(name: string, spec: Record<string, unknown> = {}) {
   return {
@@ -115,13 +135,32 @@ test("speakers on a real API announce to an FRR ToR, follow endpoints and nodes,
     });
     const opts = { kubeconfig: cluster.kubeconfigPath, dir: cluster.dir };
     procs.push(await startSignalbox("controller", "controller", ["--namespace", NS], opts));
+    // n1's speaker runs as a user with only the speaker's read permissions, so the test can
+    // take them away (see "access revoked" below); n2's as the admin.
+    await api.ok("POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles", SPEAKER_ROLE);
+    await api.ok("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", SPEAKER_BINDING);
+    const cert = await cluster.issueClientCert(SPEAKER_USER);
+    const limited = join(cluster.dir, "speaker-n1.kubeconfig");
+    writeFileSync(
+      limited,
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [
+          { name: "test", cluster: { server: cluster.server, "certificate-authority": cluster.caFile } },
+        ],
+        users: [{ name: "n1", user: { "client-certificate": cert.certFile, "client-key": cert.keyFile } }],
+        contexts: [{ name: "n1", context: { cluster: "test", user: "n1" } }],
+        "current-context": "n1",
+      }),
+    );
     const speakers = new Map<string, Proc>();
     for (const n of NODES) {
       const p = await startSignalbox(
         `speaker-${n}`,
         "speaker",
         ["--node", n, "--namespace", NS, "--bgp-listen", "off", "--stop", "notify"],
-        opts,
+        n === "n1" ? { ...opts, kubeconfig: limited } : opts,
       );
       procs.push(p);
       speakers.set(n, p);
@@ -234,7 +273,9 @@ test("speakers on a real API announce to an FRR ToR, follow endpoints and nodes,
       const informers = (
         await speakers.get("n1")!.status<{ source: { informers: { kind: string; lists: number }[] } }>()
       ).source.informers;
-      t.diagnostic(`lists per informer after the crash: ${informers.map((i) => `${i.kind}=${i.lists}`).join(" ")}`);
+      t.diagnostic(
+        `lists per informer after the crash: ${informers.map((i) => `${i.kind}=${i.lists}`).join(" ")}`,
+      );
       assert.ok(
         informers.some((i) => i.lists > 1),
         "some informer relisted (410 Gone or a failed resume)",
@@ -245,6 +286,40 @@ test("speakers on a real API announce to an FRR ToR, follow endpoints and nodes,
       const after = await ipOf(api, "after");
       await expectHops(after, [addr("n1"), addr("n2")], "a Service created after the outage is announced");
     });
+
+    await t.test(
+      "access revoked across an API restart: the informers back off, then relist and drop what was deleted",
+      async () => {
+        await api.ok("POST", `/api/v1/namespaces/${APP}/services`, service("victim"));
+        const victim = await ipOf(api, "victim");
+        await expectHops(victim, [addr("n1"), addr("n2")], "victim announced by both");
+        await api.ok(
+          "DELETE",
+          `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${SPEAKER_BINDING.metadata.name}`,
+        );
+        await cluster.restartApiserver({ signal: "SIGKILL" });
+        const n1 = speakers.get("n1")!;
+        type Src = { source: { connected: boolean; informers: { lastError?: string; restarts: number }[] } };
+        await waitFor(
+          "n1's informers refused (403) and retrying",
+          async () =>
+            (await n1.status<Src>()).source.informers.some((i) => /HTTP 403/.test(i.lastError ?? "")),
+          20_000,
+          100,
+        );
+        // Deleted while n1 cannot see: n2 withdraws, n1 keeps its last good view (never withdraw on an outage).
+        await api.ok("DELETE", `/api/v1/namespaces/${APP}/services/victim`);
+        await expectHops(victim, [addr("n1")], "only n2 withdrew");
+        await api.ok("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", SPEAKER_BINDING);
+        await waitFor(
+          "n1 watching again",
+          async () => (await n1.status<Src>()).source.connected,
+          40_000,
+          250,
+        );
+        await expectHops(victim, [], "n1 relisted, saw the deletion and withdrew");
+      },
+    );
 
     await t.test("a deleted Service is withdrawn", async () => {
       await api.ok("DELETE", `/api/v1/namespaces/${APP}/services/web`);
