@@ -16,7 +16,9 @@
 //        a              b      c      d        (our speakers, AS 64600)
 //
 // Two Services: `web-local` (externalTrafficPolicy Local; endpoints a:1, b:1, c:1, d:2) and
-// `web-cluster` (Cluster: every node takes one share).
+// `web-cluster` (Cluster: every node takes one share). Then d loses an endpoint (the weights
+// follow), and finally the community is sent non-transitive: FRR drops it towards the spine
+// for the one-node rack, and the spine falls back to plain ECMP (why transitive is the default).
 
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
@@ -61,7 +63,7 @@ const TORS = [
 ] as const;
 
 /** Node, EndpointSlice and Service manifests, the same folder contents on every node. */
-function objects(): unknown[] {
+function objects(localEndpoints: (n: NodeSpec) => number = (n) => n.endpoints): unknown[] {
   const nodes = NODES.map((n) => ({
     apiVersion: "v1",
     kind: "Node",
@@ -89,10 +91,7 @@ function objects(): unknown[] {
   });
   return [
     ...nodes,
-    slice(
-      "web-local",
-      endpoints((n) => n.endpoints),
-    ),
+    slice("web-local", endpoints(localEndpoints)),
     slice(
       "web-cluster",
       endpoints(() => 1),
@@ -117,13 +116,13 @@ function config(node: NodeSpec, linkBandwidth: boolean): SpeakerConfig {
 }
 
 /** The ConfigMap with our additions, which the harness's YAML writer does not know. */
-function writeConfig(sp: SignalboxSpeaker, node: NodeSpec, linkBandwidth: boolean): void {
+function writeConfig(sp: SignalboxSpeaker, node: NodeSpec, linkBandwidth: boolean, transitive = true): void {
   let yaml = configYaml(config(node, linkBandwidth));
   yaml = yaml.replace(
     "  protocol: bgp\n",
     `  protocol: bgp\n  link-bandwidth: ${linkBandwidth ? "endpoints" : "off"}\n`,
   );
-  yaml += `rack-balance:\n  rack-label: "${ZONE}"\n  imbalance-threshold: 1.5\n`;
+  yaml += `rack-balance:\n  rack-label: "${ZONE}"\n  imbalance-threshold: 1.5\n  link-bandwidth-transitive: ${transitive}\n`;
   sp.writeManifest("config.json", {
     apiVersion: "v1",
     kind: "ConfigMap",
@@ -317,19 +316,30 @@ test("rack balance: uneven racks are warned about; link-bandwidth weights reach 
     assert.match(log, /uneven ECMP for Service default\/web-local/);
   });
 
-  await t.test("link-bandwidth: endpoints: FRR's kernel weights match the computed ones", async () => {
-    for (const n of NODES) writeConfig(speakers.get(n.name)!, n, true);
-    const b = await waitFor(() => balanceOf(speakers.get("a")!), {
-      what: "the analysis to see the weighted pool",
-      timeoutMs: 10_000,
-      until: (x) => x.services.length === 2 && x.services.every((s) => s.linkBandwidth),
-    });
+  /**
+   * For each Service of the analysis: the kernel weights at ToR r2 and at the spine match
+   * FRR's formula applied to the weights our analysis computed. Returns what was measured.
+   */
+  async function checkWeights(b: BalanceJson): Promise<string[]> {
     const measured: string[] = [];
     for (const svc of b.services) {
       const ip = svc.service === "default/web-local" ? LOCAL_IP : CLUSTER_IP;
       assert.equal(svc.warning, undefined, "the pool corrects: no warning");
       assert.ok(Math.abs(svc.weightedImbalance - 1) < 1e-9, String(svc.weightedImbalance));
       const weightOf = (node: string) => svc.nodes.find((x) => x.node === node)!.weight;
+      // What the ToR received: each node's weight in units of 1 Mbit/s (125 000 octets/s).
+      const paths = await tors.get("r2")!.waitRoute(`${ip}/32`, {
+        timeoutMs: 20_000,
+        until: (ps) =>
+          ps.length === 3 &&
+          ps.every((p) => {
+            const n = r2Nodes.find((x) => gw(x) === p.nextHops[0]);
+            return (
+              n !== undefined && p.extendedCommunities.includes(`LB:${NODE_AS}:${weightOf(n.name) * 125000}`)
+            );
+          }),
+      });
+      assert.equal(paths.length, 3);
       // ToR r2: one next hop per node, weighted by the node's own link bandwidth.
       const torExpected = frrWeights(r2Nodes.map((n) => weightOf(n.name)));
       const want: Record<string, number> = {};
@@ -343,9 +353,7 @@ test("rack balance: uneven racks are warned about; link-bandwidth weights reach 
           timeoutMs: 30_000,
           until: (got) => sameWeights(got, want),
         },
-      ).catch((e: Error) => {
-        throw new Error(`${e.message}\ntor r2 sees: ${JSON.stringify(tors.get("r2")!.logTail(5))}`);
-      });
+      );
       // Spine: one next hop per ToR, weighted by the sum of its rack's nodes.
       const rackTotals = TORS.map((tor) =>
         NODES.filter((n) => n.rack === tor.rack).reduce((s, n) => s + weightOf(n.name), 0),
@@ -361,13 +369,61 @@ test("rack balance: uneven racks are warned about; link-bandwidth weights reach 
         until: (got) => sameWeights(got, wantSpine),
       }).catch(async (e: Error) => {
         const seen = (await spine.receivedRoutes("ipv4")).filter((r) => r.prefix === `${ip}/32`);
-        const torView = await tors.get("r2")!.vtysh([`show bgp ipv4 unicast ${ip}/32`]);
-        throw new Error(`${e.message}\nspine receives: ${JSON.stringify(seen)}\ntor r2: ${torView}`);
+        throw new Error(`${e.message}\nspine receives: ${JSON.stringify(seen)}`);
       });
       measured.push(
-        `${svc.service}: tor r2 ${JSON.stringify(torHops)} (computed ${JSON.stringify(want)}), spine ${JSON.stringify(spineHops)} (computed ${JSON.stringify(wantSpine)})`,
+        `${svc.service}: weights ${svc.nodes.map((n) => `${n.node}=${n.weight}`).join(" ")}; tor r2 kernel ${JSON.stringify(torHops)} (computed ${JSON.stringify(want)}); spine kernel ${JSON.stringify(spineHops)} (computed ${JSON.stringify(wantSpine)})`,
       );
     }
-    t.diagnostic(measured.join("\n"));
+    return measured;
+  }
+
+  await t.test("link-bandwidth: endpoints: FRR's kernel weights match the computed ones", async () => {
+    for (const n of NODES) writeConfig(speakers.get(n.name)!, n, true);
+    const b = await waitFor(() => balanceOf(speakers.get("a")!), {
+      what: "the analysis to see the weighted pool",
+      timeoutMs: 10_000,
+      until: (x) => x.services.length === 2 && x.services.every((s) => s.linkBandwidth),
+    });
+    const local = b.services.find((s) => s.service === "default/web-local")!;
+    assert.deepEqual(
+      local.nodes.map((n) => [n.node, n.weight]),
+      NODES.map((n) => [n.name, n.endpoints]),
+    );
+    for (const line of await checkWeights(b)) t.diagnostic(line);
   });
+
+  await t.test("an endpoint goes away: the node's weight and FRR's next-hop weights follow", async () => {
+    // d drops from 2 endpoints of web-local to 1.
+    const fewer = objects((n) => (n.name === "d" ? 1 : n.endpoints));
+    for (const n of NODES)
+      speakers.get(n.name)!.writeManifest("extra.json", { apiVersion: "v1", kind: "List", items: fewer });
+    const b = await waitFor(() => balanceOf(speakers.get("b")!), {
+      what: "the analysis to see d with one endpoint",
+      timeoutMs: 10_000,
+      until: (x) =>
+        x.services.find((s) => s.service === "default/web-local")?.nodes.find((n) => n.node === "d")
+          ?.weight === 1,
+    });
+    for (const line of await checkWeights(b)) t.diagnostic(line);
+  });
+
+  await t.test(
+    "link-bandwidth-transitive: false: FRR drops the community towards the spine, which falls back to plain ECMP",
+    async () => {
+      for (const n of NODES) writeConfig(speakers.get(n.name)!, n, true, false);
+      // ToR r2 still weights its nodes and sends the spine its cumulative value; ToR r1 (one
+      // path, no cumulative value) forwards a path without any, so the spine splits 50/50.
+      const hops = await waitFor(async () => weightsByGateway(await spine.kernelRoutes(`${CLUSTER_IP}/32`)), {
+        what: `the spine's kernel weights for ${CLUSTER_IP} to fall back to equal`,
+        timeoutMs: 30_000,
+        until: (got) => sameWeights(got, { [uplink("r1")]: 1, [uplink("r2")]: 1 }),
+      });
+      t.diagnostic(`non-transitive: spine kernel ${JSON.stringify(hops)}`);
+      const r1 = (await spine.receivedRoutes("ipv4")).find(
+        (r) => r.prefix === `${CLUSTER_IP}/32` && r.peer === uplink("r1"),
+      );
+      assert.deepEqual(r1?.extendedCommunities, [], JSON.stringify(r1));
+    },
+  );
 });
