@@ -7,6 +7,7 @@ import type { IpRange, Prefix } from "../../protocol/ip/index.ts";
 import { formatRange, parseAddressEntry, rangesOverlap } from "./addresses.ts";
 import { readLinkBandwidth } from "./balance.ts";
 import { type Community, formatCommunity, parseCommunity } from "./community.ts";
+import { readInterfaces } from "./interfaces.ts";
 import { indexPath, keyPath, quote } from "./issues.ts";
 import type { Fields, Reader } from "./reader.ts";
 import { closest } from "./suggest.ts";
@@ -14,6 +15,8 @@ import type { AddressPool, BgpAdvertisement, PoolProtocol } from "./types.ts";
 
 export const poolKeys = [
   "name",
+  // signalbox addition: where a layer2 pool is answered (interfaces.ts)
+  "interfaces",
   "protocol",
   "addresses",
   "auto-assign",
@@ -150,6 +153,7 @@ export function readPools(
     });
 
     const autoAssign = r.bool(f, "auto-assign") ?? true;
+    const interfaces = readInterfaces(r, f, protocol);
     const avoidBuggyIps = r.bool(f, "avoid-buggy-ips") ?? false;
 
     let bgpAdvertisements: BgpAdvertisement[] = [];
@@ -172,6 +176,7 @@ export function readPools(
       avoidBuggyIps,
       bgpAdvertisements,
       linkBandwidth,
+      interfaces,
     });
   });
   checkOverlaps(r, entries);

@@ -98,6 +98,11 @@ export interface AddressPool {
   readonly bgpAdvertisements: readonly BgpAdvertisement[];
   /** signalbox addition: weighted announcements (rack balancing). Default `off`. */
   readonly linkBandwidth: LinkBandwidthMode;
+  /**
+   * signalbox addition, layer2 pools: interfaces to answer on. Empty (the default): those
+   * whose subnet holds the address, else every usable one (src/speaker/l2/interfaces.ts).
+   */
+  readonly interfaces: readonly string[];
 }
 
 export interface BgpAdvertisement {

@@ -3,7 +3,7 @@
  * numbers can never drift from what `/status` says. Names follow MetalLB's where one exists
  * (in each help text), so dashboards and alerts port by renaming the prefix.
  */
-import { Gauge, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
 import type { SpeakerStatus } from "../speaker/speaker.ts";
 
 export function speakerMetrics(status: () => SpeakerStatus): Registry {
@@ -109,5 +109,49 @@ export function speakerMetrics(status: () => SpeakerStatus): Registry {
         this.set({ service: s.service }, s.warning === undefined ? 0 : 1);
     },
   });
+  layer2Metrics(registry, snapshot);
   return registry;
+}
+
+/** Layer 2 (src/speaker/l2): answers, gratuitous announcements, who answers, peers heard. */
+function layer2Metrics(registry: Registry, snapshot: () => SpeakerStatus): void {
+  const addresses = () => snapshot().layer2?.addresses ?? [];
+  new Counter({
+    name: "signalbox_layer2_responses_sent",
+    help: "ARP replies and Neighbor Advertisements sent for the address (MetalLB: metallb_layer2_responses_sent)",
+    labelNames: ["ip"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const a of addresses()) this.inc({ ip: a.ip }, a.replies);
+    },
+  });
+  new Counter({
+    name: "signalbox_layer2_gratuitous_sent",
+    help: "Gratuitous ARP and unsolicited Neighbor Advertisement frames sent for the address (MetalLB: metallb_layer2_gratuitous_sent)",
+    labelNames: ["ip"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const a of addresses()) this.inc({ ip: a.ip }, a.gratuitous);
+    },
+  });
+  new Gauge({
+    name: "signalbox_layer2_announcing",
+    help: "1 when this node answers ARP/NDP for the address, 0 when it is eligible but another node (or none) answers",
+    labelNames: ["ip"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const a of addresses()) this.set({ ip: a.ip }, a.answering ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "signalbox_layer2_peers_alive",
+    help: "Other speakers counted alive for the layer-2 election (heard within their hold time, or shown alive by the API)",
+    registers: [registry],
+    collect() {
+      this.set((snapshot().layer2?.members ?? []).filter((m) => m.counted).length);
+    },
+  });
 }

@@ -158,6 +158,12 @@ export interface Desired {
   readonly bgp: readonly PeerRoutes[];
   /** Layer-2 addresses this node is eligible to answer for, sorted by address. */
   readonly l2: readonly L2Address[];
+  /**
+   * Every layer-2 address of the cluster with its eligible nodes (`services` lists this
+   * node's only, so it is empty where this node is not eligible), sorted by address: the
+   * election balances over all of them, identically on every node (src/speaker/l2).
+   */
+  readonly l2Cluster: readonly L2Address[];
   /** One per LoadBalancer Service, sorted by key. */
   readonly services: readonly ServiceDecision[];
 }
@@ -180,21 +186,21 @@ export function peerKey(p: Peer): string {
   return k;
 }
 
-interface NodeView {
+export interface NodeView {
   readonly name: string;
   readonly node: NodeLike | undefined;
   /** Why this node carries no load-balancer traffic, if it does not. */
   readonly blocked: Reason | undefined;
 }
 
-function nodeBlock(node: NodeLike | undefined, opts: PlanOptions): Reason | undefined {
+export function nodeBlock(node: NodeLike | undefined, opts: PlanOptions): Reason | undefined {
   if (!opts.ignoreExcludeLb && isExcludedFromLoadBalancers(node)) return "nodeExcluded";
   if (isNetworkUnavailable(node)) return "nodeNetworkUnavailable";
   if (isCordoned(node)) return "nodeCordoned";
   return undefined;
 }
 
-function inPool(pool: AddressPool, ip: IpAddress): boolean {
+export function inPool(pool: AddressPool, ip: IpAddress): boolean {
   return pool.ranges.some(
     (r) => r.first.family === ip.family && r.first.compare(ip) <= 0 && ip.compare(r.last) <= 0,
   );
@@ -374,18 +380,19 @@ export function plan(
     .sort((a, b) => compareStrings(a.key, b.key))
     .map(({ key, peer }) => ({ key, peer, routes: routeList }));
 
+  const l2Cluster: L2Address[] = [...l2.values()]
+    .sort((a, b) => a.ip.compare(b.ip))
+    .map((e) => ({
+      ip: e.ip,
+      pool: e.pool,
+      services: [...e.services].sort(compareStrings),
+      eligibleNodes: [...e.nodes].sort(compareStrings),
+    }));
   return {
     node,
     bgp,
-    l2: [...l2.values()]
-      .filter((e) => e.services.size > 0)
-      .sort((a, b) => a.ip.compare(b.ip))
-      .map((e) => ({
-        ip: e.ip,
-        pool: e.pool,
-        services: [...e.services].sort(compareStrings),
-        eligibleNodes: [...e.nodes].sort(compareStrings),
-      })),
+    l2: l2Cluster.filter((e) => e.services.length > 0),
+    l2Cluster,
     services: decisions.sort((a, b) => compareStrings(a.key, b.key)),
   };
 }
@@ -416,7 +423,7 @@ function disambiguate(keyed: { key: string; peer: Peer }[]): void {
  * Rule 5 as a function of a node name: undefined when that node may announce the Service as
  * far as endpoints go, else the reason it may not.
  */
-function endpointGate(
+export function endpointGate(
   svc: ServiceLike,
   slices: readonly EndpointSliceLike[],
   views: readonly NodeView[],

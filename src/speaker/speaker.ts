@@ -28,6 +28,8 @@ import {
   type SessionConfig,
   type SessionStatus,
 } from "./bgp/index.ts";
+import type { L2Runtime } from "./l2/runtime.ts";
+import { type L2Status, layer2Plan, newL2Runtime, type SpeakerL2Options } from "./l2/speaker-glue.ts";
 import { type Desired, type Route as PlannedRoute, plan } from "./plan.ts";
 
 export interface SpeakerOptions {
@@ -41,6 +43,11 @@ export interface SpeakerOptions {
   readonly random?: Random;
   /** For tests: how sessions connect. */
   readonly connect?: (c: SessionConfig) => Socket;
+  /**
+   * Layer 2 (ARP/NDP, src/speaker/l2): started when the config has layer2 pools. Default: the
+   * real packet sockets and interfaces, heartbeats alone (no API arbiter); `false` disables it.
+   */
+  readonly l2?: SpeakerL2Options | false;
 }
 
 export type ConfigState =
@@ -64,6 +71,7 @@ interface PeerEntry {
 export class Speaker {
   private readonly opts: SpeakerOptions;
   private readonly log: Logger;
+  private l2: L2Runtime | undefined;
   private config: Config | undefined;
   private configText: string | undefined;
   private configState: ConfigState = { state: "missing" };
@@ -115,6 +123,10 @@ export class Speaker {
     this.loadConfig(snapshot);
     if (this.config === undefined) return;
     const desired = plan(this.config, snapshot, this.opts.node);
+    if (this.opts.l2 !== false && (this.l2 !== undefined || desired.l2Cluster.length > 0)) {
+      this.l2 ??= newL2Runtime(this.opts.node, this.log, this.opts.l2 ?? {}, this.opts.clock);
+      this.l2.apply(layer2Plan(this.config, desired));
+    }
     this.desired = desired;
     this.reconcileSessions(desired);
     this.applied = true;
@@ -307,6 +319,7 @@ export class Speaker {
             }
           : undefined,
       peers: [...this.peers.entries()].map(([key, e]) => ({ key, ...e.session.status() })),
+      layer2: this.l2?.status(),
       services: (this.desired?.services ?? []).map((s) => ({
         service: s.key,
         ips: s.ips.map(String),
@@ -338,6 +351,7 @@ export class Speaker {
    * (the speaker is restarting); "notify" sends Cease with `text` to all (it is going away).
    */
   async stop(mode: "graceful" | "notify", text = "signalbox speaker stopping"): Promise<void> {
+    this.l2?.stop(); // a leaving heartbeat first: the peers take our addresses over at once
     await Promise.all([...this.peers.values()].map((p) => p.session.stop({ mode, text, timeoutMs: 2000 })));
     await this.listener?.close();
   }
@@ -349,6 +363,8 @@ export interface SpeakerStatus {
   readonly listener: { readonly address: string; readonly up: boolean; readonly error?: string } | undefined;
   readonly peers: readonly (SessionStatus & { readonly key: string })[];
   readonly services: readonly unknown[];
+  /** Layer 2: interfaces, peers heard, and per address whether this node answers and why not. */
+  readonly layer2?: L2Status | undefined;
   /** Rack balance analysis (balance/analyze.ts), once a config and snapshot were applied. */
   readonly balance?:
     | {

@@ -1,0 +1,6 @@
+export * from "./announce.ts";
+export * from "./arbiter.ts";
+export * from "./election.ts";
+export * from "./interfaces.ts";
+export * from "./members.ts";
+export * from "./runtime.ts";
