@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
-# Builds etcd and kube-apiserver from the Go module proxy (recipe:
+# Builds etcd, kube-apiserver and kubectl from the Go module proxy (recipe:
 # ../shared/reference/k8s-apiserver.md §1.5), or finds them in the cache.
 #
 # Output on stdout, one per line (nothing else goes to stdout):
 #   ETCD=/abs/path/etcd
 #   KUBE_APISERVER=/abs/path/kube-apiserver
+#   KUBECTL=/abs/path/kubectl
 # Build logs go to stderr. Exit status: 0 ok, 1 build failed, 2 missing prerequisite,
 # 3 not cached (only with --check, which never builds).
 #
 # The binaries live OUTSIDE the repository, keyed by version:
 #   ${SIGNALBOX_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/signalbox-k8s}/
 #     kube-apiserver-v$K8S_VERSION/kube-apiserver
+#     kubectl-v$K8S_VERSION/kubectl   (same wrapper module, same module graph as kube-apiserver)
 #     etcd-v$ETCD_VERSION/etcd
 # Each is built in a throw-away wrapper module and moved into place only when complete,
-# so an interrupted build never leaves a half binary that looks cached.
+# so an interrupted build never leaves a half binary that looks cached. Whatever is missing
+# is built; whatever is cached is kept (a cache from before kubectl gets only kubectl).
 set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-1.34.4}"   # no leading v
 ETCD_VERSION="${ETCD_VERSION:-3.6.16}" # 3.6.x for k8s 1.34 (the etcd client it links)
 CACHE="${SIGNALBOX_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/signalbox-k8s}"
 APISERVER_DIR="$CACHE/kube-apiserver-v$K8S_VERSION"
+KUBECTL_DIR="$CACHE/kubectl-v$K8S_VERSION"
 ETCD_DIR="$CACHE/etcd-v$ETCD_VERSION"
 
 say() { printf '[k8s build] %s\n' "$*" >&2; }
@@ -32,8 +36,9 @@ die() {
 print_paths() {
   echo "ETCD=$ETCD_DIR/etcd"
   echo "KUBE_APISERVER=$APISERVER_DIR/kube-apiserver"
+  echo "KUBECTL=$KUBECTL_DIR/kubectl"
 }
-cached() { [ -x "$ETCD_DIR/etcd" ] && [ -x "$APISERVER_DIR/kube-apiserver" ]; }
+cached() { [ -x "$ETCD_DIR/etcd" ] && [ -x "$APISERVER_DIR/kube-apiserver" ] && [ -x "$KUBECTL_DIR/kubectl" ]; }
 
 if [ "${1:-}" = "--check" ]; then
   cached || die 3 "not built yet: run test/k8s/build.sh (cold build takes ~4 min on 2 cores)"
@@ -41,7 +46,7 @@ if [ "${1:-}" = "--check" ]; then
   exit 0
 fi
 if cached; then
-  say "cached: $APISERVER_DIR, $ETCD_DIR"
+  say "cached: $APISERVER_DIR, $KUBECTL_DIR, $ETCD_DIR"
   print_paths
   exit 0
 fi
@@ -65,7 +70,7 @@ if command -v flock >/dev/null 2>&1; then
   flock -w 3600 9 || die 1 "another build holds $CACHE/.lock for over 60 min"
 fi
 if cached; then
-  say "built by a concurrent run: $APISERVER_DIR, $ETCD_DIR"
+  say "built by a concurrent run: $APISERVER_DIR, $KUBECTL_DIR, $ETCD_DIR"
   print_paths
   exit 0
 fi
@@ -94,30 +99,54 @@ if [ ! -x "$ETCD_DIR/etcd" ]; then
 fi
 
 
-# --- kube-apiserver ------------------------------------------------------------------
-if [ ! -x "$APISERVER_DIR/kube-apiserver" ]; then
+# --- kube-apiserver and kubectl: one wrapper module, one module graph ----------------------
+# kubectl lives in k8s.io/kubernetes too (cmd/kubectl over the k8s.io/kubectl staging module),
+# so adding it as a second tool changes no requirement: same dependency versions as the
+# apiserver it talks to, and most packages come from Go's build cache.
+# Module path and the version actually built (after replace), sorted: what "same graph" means.
+effective_graph() { go list -m -f '{{.Path}} {{if .Replace}}{{.Replace.Version}}{{else}}{{.Version}}{{end}}' all | sort; }
+need_apiserver=0
+need_kubectl=0
+[ -x "$APISERVER_DIR/kube-apiserver" ] || need_apiserver=1
+[ -x "$KUBECTL_DIR/kubectl" ] || need_kubectl=1
+if [ "$need_apiserver" = 1 ] || [ "$need_kubectl" = 1 ]; then
   start=$(date +%s)
-  say "building kube-apiserver v$K8S_VERSION with $GOV (cold: ~3 min on 2 cores)"
   W="$WORK/k8s"
   mkdir -p "$W"
   cd "$W"
-  go mod init example.invalid/signalbox-k8s-test-bins >/dev/null 2>&1
-  KMOD=$(go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | grep '"GoMod"' | cut -d'"' -f4)
-  [ -f "$KMOD" ] || die 1 "could not download k8s.io/kubernetes@v$K8S_VERSION from $(go env GOPROXY)"
-  SV="v0.${K8S_VERSION#1.}" # 1.34.4 -> v0.34.4
-  # Every staging module k8s.io/kubernetes requires at v0.0.0 must be replaced by its published
-  # v0.Y.Z; the list moves between versions, so derive it from the downloaded go.mod (§1.2).
-  STAGING=$({
-    grep -E '^[[:space:]]+k8s\.io/[^ ]+ v0\.0\.0( |$)' "$KMOD" | awk '{print $1}'
-    grep -E '=> \./staging/src/' "$KMOD" | awk '{print $1}'
-  } | sort -u)
-  [ -n "$STAGING" ] || die 1 "no staging modules found in $KMOD"
-  for m in $STAGING; do go mod edit -replace="$m=$m@$SV"; done
-  go mod edit -go="$(awk '$1=="go"{print $2; exit}' "$KMOD")"
-  GD=$(awk '$1=="godebug"&&$2~/^default=/{print $2; exit}' "$KMOD")
-  if [ -n "$GD" ]; then go mod edit -godebug="$GD"; fi
-  go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@v$K8S_VERSION" >&2 ||
+  graph_before=""
+  if [ "$need_apiserver" = 0 ] && [ -f "$APISERVER_DIR/go.mod" ] && [ -f "$APISERVER_DIR/go.sum" ]; then
+    # The apiserver is cached: start from the wrapper it was built from, so kubectl gets
+    # exactly its module graph (checked below).
+    say "building kubectl v$K8S_VERSION in kube-apiserver's recorded wrapper module (~30 s with warm Go caches)"
+    cp "$APISERVER_DIR/go.mod" "$APISERVER_DIR/go.sum" "$W/"
+    graph_before=$(effective_graph) || die 1 "go list -m all failed in the recorded wrapper ($APISERVER_DIR/go.mod)"
+  else
+    say "building kube-apiserver and kubectl v$K8S_VERSION with $GOV (cold: ~4 min on 2 cores)"
+    go mod init example.invalid/signalbox-k8s-test-bins >/dev/null 2>&1
+    KMOD=$(go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | grep '"GoMod"' | cut -d'"' -f4)
+    [ -f "$KMOD" ] || die 1 "could not download k8s.io/kubernetes@v$K8S_VERSION from $(go env GOPROXY)"
+    SV="v0.${K8S_VERSION#1.}" # 1.34.4 -> v0.34.4
+    # Every staging module k8s.io/kubernetes requires at v0.0.0 must be replaced by its published
+    # v0.Y.Z; the list moves between versions, so derive it from the downloaded go.mod (§1.2).
+    STAGING=$({
+      grep -E '^[[:space:]]+k8s\.io/[^ ]+ v0\.0\.0( |$)' "$KMOD" | awk '{print $1}'
+      grep -E '=> \./staging/src/' "$KMOD" | awk '{print $1}'
+    } | sort -u)
+    [ -n "$STAGING" ] || die 1 "no staging modules found in $KMOD"
+    for m in $STAGING; do go mod edit -replace="$m=$m@$SV"; done
+    go mod edit -go="$(awk '$1=="go"{print $2; exit}' "$KMOD")"
+    GD=$(awk '$1=="godebug"&&$2~/^default=/{print $2; exit}' "$KMOD")
+    if [ -n "$GD" ]; then go mod edit -godebug="$GD"; fi
+  fi
+  go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@v$K8S_VERSION" "k8s.io/kubernetes/cmd/kubectl@v$K8S_VERSION" >&2 ||
     die 1 "go get k8s.io/kubernetes@v$K8S_VERSION failed (wrapper: $W/go.mod)"
+  if [ -n "$graph_before" ]; then
+    # kubectl may add modules the apiserver's pruned graph never loaded (sergi/go-diff,
+    # kustomize/cmd/config), but must not move any module the apiserver was built with.
+    moved=$(comm -23 <(echo "$graph_before") <(effective_graph))
+    [ -z "$moved" ] || die 1 "adding cmd/kubectl moved modules of $APISERVER_DIR/go.mod ($(echo "$moved" | head -3 | tr '\n' ' ')); remove $APISERVER_DIR to rebuild both"
+  fi
   MINOR=$(echo "$K8S_VERSION" | cut -d. -f2)
   NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   LD="-s -w"
@@ -125,14 +154,28 @@ if [ ! -x "$APISERVER_DIR/kube-apiserver" ]; then
     LD="$LD -X $p.gitVersion=v$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$MINOR"
     LD="$LD -X $p.gitTreeState=clean -X $p.buildDate=$NOW"
   done
-  go build -trimpath -ldflags "$LD" -o "$W/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver >&2 ||
-    die 1 "go build kube-apiserver v$K8S_VERSION failed"
-  "$W/kube-apiserver" --version >&2 || die 1 "built kube-apiserver does not run"
-  mkdir -p "$APISERVER_DIR"
-  cp "$W/go.mod" "$W/go.sum" "$APISERVER_DIR/"
-  mv "$W/kube-apiserver" "$APISERVER_DIR/kube-apiserver.tmp"
-  mv "$APISERVER_DIR/kube-apiserver.tmp" "$APISERVER_DIR/kube-apiserver"
-  say "kube-apiserver v$K8S_VERSION built in $(($(date +%s) - start)) s"
+  PKGS=()
+  [ "$need_apiserver" = 1 ] && PKGS+=(k8s.io/kubernetes/cmd/kube-apiserver)
+  [ "$need_kubectl" = 1 ] && PKGS+=(k8s.io/kubernetes/cmd/kubectl)
+  mkdir -p "$W/bin"
+  # One go build for both: the packages they share compile once.
+  go build -trimpath -ldflags "$LD" -o "$W/bin/" "${PKGS[@]}" >&2 ||
+    die 1 "go build ${PKGS[*]} v$K8S_VERSION failed"
+  if [ "$need_apiserver" = 1 ]; then
+    "$W/bin/kube-apiserver" --version >&2 || die 1 "built kube-apiserver does not run"
+    mkdir -p "$APISERVER_DIR"
+    cp "$W/go.mod" "$W/go.sum" "$APISERVER_DIR/"
+    mv "$W/bin/kube-apiserver" "$APISERVER_DIR/kube-apiserver.tmp"
+    mv "$APISERVER_DIR/kube-apiserver.tmp" "$APISERVER_DIR/kube-apiserver"
+  fi
+  if [ "$need_kubectl" = 1 ]; then
+    "$W/bin/kubectl" version --client >&2 || die 1 "built kubectl does not run"
+    mkdir -p "$KUBECTL_DIR"
+    cp "$W/go.mod" "$W/go.sum" "$KUBECTL_DIR/"
+    mv "$W/bin/kubectl" "$KUBECTL_DIR/kubectl.tmp"
+    mv "$KUBECTL_DIR/kubectl.tmp" "$KUBECTL_DIR/kubectl"
+  fi
+  say "built ${PKGS[*]} v$K8S_VERSION in $(($(date +%s) - start)) s"
 fi
 
 print_paths

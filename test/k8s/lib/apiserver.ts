@@ -33,12 +33,15 @@ export const isCI = (): boolean => /^(1|true|yes)$/i.test(process.env["CI"] ?? "
 export interface Binaries {
   etcd: string;
   kubeApiserver: string;
+  /** Built from the same wrapper module (same dependency versions) as kube-apiserver. */
+  kubectl: string;
 }
 
 /**
  * Runs ../build.sh (which returns at once when the binaries are cached, and otherwise builds
- * them: ~4 min cold on 2 cores) and returns the binary paths. With `build: false` it only
- * looks in the cache. Throws PrerequisiteError with the script's reason on any failure.
+ * what is missing: ~4 min cold on 2 cores, ~30 s for kubectl alone with warm Go caches) and
+ * returns the binary paths. With `build: false` it only looks in the cache. Throws
+ * PrerequisiteError with the script's reason on any failure.
  */
 export async function ensureBinaries(opts: { build?: boolean; timeoutMs?: number } = {}): Promise<Binaries> {
   const build = opts.build ?? true;
@@ -76,7 +79,7 @@ export async function ensureBinaries(opts: { build?: boolean; timeoutMs?: number
     if (!v || !existsSync(v)) throw new PrerequisiteError(`build.sh printed no usable ${k}: ${out}`);
     return v;
   };
-  return { etcd: get("ETCD"), kubeApiserver: get("KUBE_APISERVER") };
+  return { etcd: get("ETCD"), kubeApiserver: get("KUBE_APISERVER"), kubectl: get("KUBECTL") };
 }
 
 /** Throws PrerequisiteError unless openssl is on PATH (it makes the test PKI). */
