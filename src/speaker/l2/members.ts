@@ -118,20 +118,15 @@ export class Members {
   }
 
   /**
-   * Peers counted alive for the election. `others` are nodes we never heard (eligible in the
-   * plan): they count only through the arbiter, once a renewal is seen after `since` (our
-   * start) plus the margin.
+   * Peers counted alive for the election. Only nodes heard at least once count: a node whose
+   * heartbeats never reach us is not on our segment, whatever the API says, and the
+   * addresses it is home for must be answered here by someone who is.
    */
-  alive(now: number, arbiter: LivenessArbiter, others: Iterable<string> = [], since = 0): Set<string> {
+  alive(now: number, arbiter: LivenessArbiter): Set<string> {
     const out = new Set<string>();
     for (const m of this.members.values()) {
       const s = this.stateOf(m, now, arbiter);
       if (s === "alive" || s === "disputed") out.add(m.node);
-    }
-    for (const n of others) {
-      if (n === this.self || this.members.has(n)) continue;
-      const e = arbiter.evidence(n, now);
-      if (e.state === "alive" && e.renewedAt > since + this.settings.disputeMarginMs) out.add(n);
     }
     return out;
   }
@@ -144,11 +139,6 @@ export class Members {
       if (t >= now && (next === undefined || t < next)) next = t;
     }
     return next;
-  }
-
-  /** Forgets peers silent for `ms` (they come back as new if heard again). */
-  prune(now: number, ms: number): void {
-    for (const [k, m] of this.members) if (now - m.lastHeard > ms) this.members.delete(k);
   }
 
   views(now: number, arbiter: LivenessArbiter): MemberView[] {

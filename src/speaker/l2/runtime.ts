@@ -307,9 +307,7 @@ export class L2Runtime {
   // ---------- the election ----------
 
   private computeAlive(now: number): Set<string> {
-    const others = new Set<string>();
-    for (const a of this.plan.cluster) for (const n of a.eligibleNodes) others.add(n);
-    const alive = this.members.alive(now, this.arbiter, others, this.warmupUntil ?? now);
+    const alive = this.members.alive(now, this.arbiter);
     if (this.isReady && this.ports.size > 0) alive.add(this.opts.node);
     return alive;
   }
