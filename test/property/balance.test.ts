@@ -6,20 +6,25 @@
  * - the ratio is never below 1, and link-bandwidth weights make every split fair;
  * - analyzeBalance over random clusters: the same properties per Service, a warning exactly
  *   when the ratio is above the threshold and the pool does not weight, and a result that
- *   does not depend on the order of Nodes.
+ *   does not depend on the order of Nodes;
+ * - the nodes the analysis counts are exactly those plan() announces from, node by node, and
+ *   the weight it reports is the link bandwidth plan() puts on that node's route.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import type { ClusterSnapshot, NodeLike } from "../../src/cluster/index.ts";
 import { parseConfig } from "../../src/config/index.ts";
+import { announcers } from "../../src/speaker/balance/announcers.ts";
 import {
   type Announcer,
   analyzeBalance,
   equalCostSplit,
   imbalanceRatio,
+  LINK_BANDWIDTH_UNIT,
   weightedSplit,
 } from "../../src/speaker/balance/index.ts";
+import { plan } from "../../src/speaker/plan.ts";
 
 const RUNS = { seed: 20261127, numRuns: 300 };
 const EPS = 1e-9;
@@ -206,6 +211,111 @@ rack-balance:
         assert.deepEqual(analyzeBalance(config, shuffled), report);
       }),
       { ...RUNS, numRuns: 150 },
+    );
+  });
+});
+
+describe("the analysis agrees with plan()", () => {
+  const nodeArb = fc.record({
+    rack: fc.constantFrom("a", "b"),
+    cordoned: fc.boolean(),
+    excluded: fc.boolean(),
+  });
+  const svcArb = fc.record({
+    ip: fc.constantFrom("198.51.100.1", "198.51.100.2", "203.0.113.1", "192.168.1.1", "10.9.9.9"),
+    local: fc.boolean(),
+    lbClass: fc.constantFrom(undefined, undefined, "other"),
+    endpoints: fc.array(fc.record({ node: fc.integer({ min: 0, max: 5 }), ready: fc.boolean() }), {
+      maxLength: 6,
+    }),
+  });
+  const worldArb = fc.record({
+    nodes: fc.array(nodeArb, { minLength: 1, maxLength: 6 }),
+    services: fc.array(svcArb, { minLength: 1, maxLength: 4 }),
+    selectors: fc.boolean(),
+  });
+  const config = (selectors: boolean) => {
+    const sel = (rack: string) => (selectors ? `  node-selectors: [{match-labels: {rack: ${rack}}}]\n` : "");
+    const r = parseConfig(`peers:
+- peer-address: 10.0.1.1
+  peer-asn: 65001
+  my-asn: 64500
+${sel("a")}- peer-address: 10.0.2.1
+  peer-asn: 65002
+  my-asn: 64500
+${sel("b")}address-pools:
+- name: weighted
+  protocol: bgp
+  addresses: [198.51.100.0/24]
+  link-bandwidth: endpoints
+- name: plain
+  protocol: bgp
+  addresses: [203.0.113.0/24]
+- name: l2
+  protocol: layer2
+  addresses: [192.168.1.0/24]
+`);
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    return r.config;
+  };
+
+  it("same announcing nodes, same pools, same weights", () => {
+    fc.assert(
+      fc.property(worldArb, (w) => {
+        const c = config(w.selectors);
+        const snapshot: ClusterSnapshot = {
+          configMap: undefined,
+          nodes: w.nodes.map((n, i) => ({
+            metadata: {
+              name: `n${i}`,
+              labels: {
+                rack: n.rack,
+                ...(n.excluded ? { "node.kubernetes.io/exclude-from-external-load-balancers": "" } : {}),
+              },
+            },
+            spec: { unschedulable: n.cordoned },
+          })),
+          services: w.services.map((s, i) => ({
+            metadata: { namespace: "ns", name: `s${i}` },
+            spec: {
+              type: "LoadBalancer",
+              externalTrafficPolicy: s.local ? "Local" : "Cluster",
+              ...(s.lbClass === undefined ? {} : { loadBalancerClass: s.lbClass }),
+            },
+            status: { loadBalancer: { ingress: [{ ip: s.ip }] } },
+          })),
+          endpointSlices: w.services.map((s, i) => ({
+            metadata: { namespace: "ns", name: `s${i}-1`, labels: { "kubernetes.io/service-name": `s${i}` } },
+            addressType: "IPv4",
+            endpoints: s.endpoints.map((e) => ({ conditions: { ready: e.ready }, nodeName: `n${e.node}` })),
+          })),
+        };
+        const got = announcers(c, snapshot);
+        const report = analyzeBalance(c, snapshot);
+        for (let i = 0; i < w.nodes.length; i++) {
+          const name = `n${i}`;
+          const d = plan(c, snapshot, name);
+          for (const s of d.services) {
+            const bgp = s.addresses.filter((a) => a.announced && a.protocol === "bgp");
+            const entry = got.byService.get(s.key);
+            assert.equal(entry?.nodes.includes(name) ?? false, bgp.length > 0, `${name} ${s.key}`);
+            if (bgp.length === 0) continue;
+            assert.deepEqual(entry?.pools, [...new Set(bgp.map((a) => a.pool))].sort());
+            // The weights the analysis reports are what this node announces (summed over the
+            // Services sharing the prefix).
+            const weightOf = (key: string) =>
+              report.services.find((x) => x.service === key)!.nodes.find((n) => n.node === name)!.weight;
+            const route = d.bgp[0]!.routes.find((r) => r.services.includes(s.key))!;
+            if (s.addresses.some((a) => a.pool === "weighted"))
+              assert.equal(
+                route.linkBandwidth,
+                route.services.reduce((sum, k) => sum + weightOf(k), 0) * LINK_BANDWIDTH_UNIT,
+              );
+            else assert.equal(route.linkBandwidth, undefined);
+          }
+        }
+      }),
+      { ...RUNS, numRuns: 200 },
     );
   });
 });

@@ -5,8 +5,8 @@
  * share over the fair share. Above `rack-balance.imbalance-threshold` the Service gets a
  * warning in words an operator can act on. Pure: config and one cluster snapshot in, a report out.
  *
- * Which nodes announce is plan()'s answer for each node, so the analysis can never disagree
- * with what the speakers do. Racks come from a node label (`rack-balance.rack-label`) or from
+ * Which nodes announce follows plan()'s rules for every node (announcers.ts), so the analysis
+ * agrees with what the speakers do. Racks come from a node label (`rack-balance.rack-label`) or from
  * the ToR peers a node sessions with (its peers' `node-selectors`).
  */
 import type { IpAddress } from "../../../protocol/ip/index.ts";
@@ -21,9 +21,10 @@ import {
   serviceKey,
 } from "../../cluster/index.ts";
 import type { Config, RackBalance } from "../../config/index.ts";
-import { type Desired, type PlanOptions, plan } from "../plan.ts";
-import { type Announcer, equalCostSplit, imbalanceRatio, type Split, weightedSplit } from "./shares.ts";
-import { nodeWeight, servingEndpointsOn, type TrafficPolicy, trafficPolicy } from "./weight.ts";
+import type { PlanOptions } from "../plan.ts";
+import { announcers } from "./announcers.ts";
+import { type Announcer, equalCostSplit, imbalanceRatio, weightedSplit } from "./shares.ts";
+import { servingEndpointsByNode, type TrafficPolicy, trafficPolicy } from "./weight.ts";
 import { describeImbalance } from "./words.ts";
 
 export interface NodeShare {
@@ -100,15 +101,14 @@ export function analyzeBalance(
   if (nodes.length === 0)
     return { settings, services: [], notes: ["no Node objects in the snapshot: racks are unknown"] };
 
-  // Each node's plan: which Services it announces, and over which peers.
-  const plans = new Map<string, Desired>();
-  for (const n of nodes) plans.set(n.metadata.name, plan(config, snapshot, n.metadata.name, opts));
+  // Which nodes announce each Service, and which peers each node sessions with.
+  const { byService, peersOf } = announcers(config, snapshot, opts);
 
   const rackOf = new Map<string, string>();
   const unlabelled: string[] = [];
   for (const n of nodes) {
     const name = n.metadata.name;
-    const byPeers = peersRack(plans.get(name)!.bgp.map((p) => p.peer.peerAddress));
+    const byPeers = peersRack((peersOf.get(name) ?? []).map((p) => p.peerAddress));
     const label = nodeLabels(n).get(settings.rackLabel);
     if (settings.racksFrom === "peers") rackOf.set(name, byPeers);
     else if (label !== undefined && label !== "") rackOf.set(name, label);
@@ -138,36 +138,22 @@ export function analyzeBalance(
     if (typeof s?.metadata?.name === "string") services.set(serviceKey(s), s);
   const poolCorrects = new Map(config.addressPools.map((p) => [p.name, p.linkBandwidth !== "off"]));
 
-  // Per Service: the nodes announcing any of its addresses over BGP, and those addresses' pools.
-  const announcing = new Map<string, { nodes: string[]; pools: Set<string>; family: 4 | 6 }>();
-  for (const [node, d] of plans) {
-    for (const s of d.services) {
-      const bgp = s.addresses.filter((a) => a.announced && a.protocol === "bgp");
-      if (bgp.length === 0) continue;
-      let e = announcing.get(s.key);
-      if (e === undefined) {
-        e = { nodes: [], pools: new Set(), family: bgp[0]!.ip.family };
-        announcing.set(s.key, e);
-      }
-      e.nodes.push(node);
-      for (const a of bgp) if (a.pool !== undefined) e.pools.add(a.pool);
-    }
-  }
-
   const out: ServiceBalance[] = [];
-  for (const [key, { nodes: names, pools, family }] of [...announcing].sort((a, b) =>
+  for (const [key, { nodes: names, pools, family }] of [...byService].sort((a, b) =>
     compareStrings(a[0], b[0]),
   )) {
     const svc = services.get(key)!;
     const slices = slicesByService.get(key) ?? [];
     const policy = trafficPolicy(svc);
+    // The same weights plan() puts on routes (weight.ts nodeWeight), for every node at once.
+    const counts = servingEndpointsByNode(slices, family);
     const announcers: Announcer[] = names.map((node) => ({
       node,
       rack: rackOf.get(node)!,
-      endpoints: servingEndpointsOn(slices, node, family),
-      weight: nodeWeight(svc, slices, node, family),
+      endpoints: counts.get(node) ?? 0,
+      weight: policy === "Local" ? (counts.get(node) ?? 0) : 1,
     }));
-    const poolList = [...pools].sort(compareStrings);
+    const poolList = pools;
     const linkBandwidth = poolList.length > 0 && poolList.every((p) => poolCorrects.get(p) === true);
     out.push(serviceBalance(key, policy, announcers, poolList, linkBandwidth, settings.imbalanceThreshold));
   }
@@ -191,16 +177,17 @@ function serviceBalance(
   const weightedImbalance = imbalanceRatio(weighted, announcers, usable) ?? 1;
   const totalEndpoints = announcers.reduce((s, a) => s + a.endpoints, 0);
   const fairShare = usable === "endpoint" ? 1 / totalEndpoints : 1 / announcers.length;
-  const share = (split: readonly Split[], node: string) => split.find((s) => s.node === node)!.share;
+  const equalBy = new Map(equal.map((s) => [s.node, s.share]));
+  const weightedBy = new Map(weighted.map((s) => [s.node, s.share]));
   const nodes: NodeShare[] = [...announcers]
     .sort((a, b) => compareStrings(a.node, b.node))
     .map((a) => ({
       node: a.node,
       rack: a.rack,
       endpoints: a.endpoints,
-      share: share(equal, a.node),
+      share: equalBy.get(a.node)!,
       weight: a.weight,
-      weightedShare: share(weighted, a.node),
+      weightedShare: weightedBy.get(a.node)!,
     }));
   const rackNames = [...new Set(nodes.map((n) => n.rack))].sort(compareStrings);
   const racks: RackShare[] = rackNames.map((rack) => {

@@ -13,10 +13,12 @@ export {
   type RackShare,
   type ServiceBalance,
 } from "./analyze.ts";
+export { type Announced, type Announcers, announcers } from "./announcers.ts";
 export { type Announcer, equalCostSplit, imbalanceRatio, type Split, weightedSplit } from "./shares.ts";
 export {
   LINK_BANDWIDTH_UNIT,
   nodeWeight,
+  servingEndpointsByNode,
   servingEndpointsOn,
   type TrafficPolicy,
   trafficPolicy,

@@ -39,11 +39,20 @@ export function servingEndpointsOn(
   node: string,
   family: 4 | 6,
 ): number {
+  return servingEndpointsByNode(slices, family).get(node) ?? 0;
+}
+
+/** servingEndpointsOn for every node at once: node name → serving endpoints. */
+export function servingEndpointsByNode(
+  slices: readonly EndpointSliceLike[],
+  family: 4 | 6,
+): Map<string, number> {
   const own = slices.filter((s) => s.addressType === addressTypeOf(family));
-  const counted = own.length > 0 ? own : slices;
-  let n = 0;
-  for (const e of endpointsOf(counted)) if (e.nodeName === node && isEndpointServing(e)) n++;
-  return n;
+  const counts = new Map<string, number>();
+  for (const e of endpointsOf(own.length > 0 ? own : slices))
+    if (typeof e.nodeName === "string" && isEndpointServing(e))
+      counts.set(e.nodeName, (counts.get(e.nodeName) ?? 0) + 1);
+  return counts;
 }
 
 /** Shares of the Service's traffic `node` should take: its serving endpoints (Local), else 1. */

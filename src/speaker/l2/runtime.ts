@@ -289,11 +289,8 @@ export class L2Runtime {
       this.log.info({ interface: port.name, mac: String(port.mac) }, "layer-2 port open");
       this.sendHeartbeats(now);
     } catch (e) {
-      const error = `${port.name}: ${(e as Error).message}`;
-      // Tried again at every rescan: log when the problem changes, not every 2 s.
-      if (error !== this.error)
-        this.log.error({ interface: port.name, err: e }, "cannot open a packet socket: layer 2 unavailable");
-      this.error = error;
+      this.error = `${port.name}: ${(e as Error).message}`;
+      this.log.error({ interface: port.name, err: e }, "cannot open a packet socket: layer 2 unavailable");
     }
   }
 
