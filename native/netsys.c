@@ -746,6 +746,29 @@ static napi_value tcp_md5(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/*
+ * savedSynTtl(fd) -> TTL (IPv4) or hop limit (IPv6) of the SYN that opened an accepted
+ * connection, from TCP_SAVED_SYN (the listener needs TCP_SAVE_SYN = 1, Linux >= 4.2); -1 when
+ * none was saved. The kernel hands the saved headers out once. For GTSM (RFC 5082) on the
+ * passive side: a peer too far away is refused before anything it sent is read.
+ */
+static napi_value saved_syn_ttl(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int fd;
+  if (!get_fd(env, argv[0], &fd)) return NULL;
+  unsigned char headers[512];
+  socklen_t len = sizeof headers;
+  if (getsockopt(fd, IPPROTO_TCP, TCP_SAVED_SYN, headers, &len) < 0) {
+    if (errno == ENOENT || errno == ENOPROTOOPT) return number(env, -1);
+    char detail[48];
+    snprintf(detail, sizeof detail, "fd %d, TCP_SAVED_SYN", fd);
+    return throw_errno(env, errno, "getsockopt", detail);
+  }
+  if (len >= 20 && (headers[0] >> 4) == 4) return number(env, headers[8]);
+  if (len >= 40 && (headers[0] >> 4) == 6) return number(env, headers[7]);
+  return number(env, -1);
+}
+
 /* socketFamily(fd) -> 4 | 6 (AF_INET6 sockets also carry IPv4 peers as ::ffff:a.b.c.d). */
 static napi_value socket_family_of(napi_env env, napi_callback_info info) {
   ARGS(1);
@@ -822,6 +845,7 @@ NAPI_MODULE_INIT() {
       {"listen", NULL, listen_tcp, NULL, NULL, NULL, napi_enumerable, NULL},
       {"tcpMd5", NULL, tcp_md5, NULL, NULL, NULL, napi_enumerable, NULL},
       {"socketFamily", NULL, socket_family_of, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"savedSynTtl", NULL, saved_syn_ttl, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);
 
@@ -850,6 +874,7 @@ NAPI_MODULE_INIT() {
   set_constant(env, c, "IPV6_MINHOPCOUNT", IPV6_MINHOPCOUNT);
   set_constant(env, c, "TCP_MD5SIG", TCP_MD5SIG);
   set_constant(env, c, "TCP_MD5SIG_MAXKEYLEN", TCP_MD5SIG_MAXKEYLEN);
+  set_constant(env, c, "TCP_SAVE_SYN", TCP_SAVE_SYN);
   napi_set_named_property(env, exports, "constants", c);
   return exports;
 }

@@ -38,6 +38,8 @@ export interface FakeTcpSocket {
   readonly md5: Map<string, string>;
   /** Integer options by "level:name". */
   readonly options: Map<string, number>;
+  /** An accepted connection's SYN TTL, as TCP_SAVED_SYN would give it once (tests set it). */
+  savedSynTtl?: number;
 }
 
 interface FakeInterface {
@@ -392,6 +394,13 @@ export class FakeNetsys implements Netsys {
       throw new NetsysArgumentError("key must be 1 to 80 octets (TCP_MD5SIG_MAXKEYLEN)", "ERR_INVALID_ARG");
     t.md5.set(text, value);
     this.tcpCalls.push(`md5 ${fd} ${text} set`);
+  }
+
+  savedSynTtl(fd: number): number | undefined {
+    const t = this.open(fd, "getsockopt");
+    const ttl = t.savedSynTtl;
+    delete t.savedSynTtl;
+    return ttl;
   }
 
   socketFamily(fd: number): 4 | 6 {

@@ -46,6 +46,7 @@ export interface NetsysConstants {
   readonly IPV6_MINHOPCOUNT: number;
   readonly TCP_MD5SIG: number;
   readonly TCP_MD5SIG_MAXKEYLEN: number;
+  readonly TCP_SAVE_SYN: number;
 }
 
 /** The Linux values (uapi headers; stable ABI): what the fake uses, and what the addon must report. */
@@ -73,6 +74,7 @@ export const LINUX_CONSTANTS: NetsysConstants = {
   IPV6_MINHOPCOUNT: 73,
   TCP_MD5SIG: 14,
   TCP_MD5SIG_MAXKEYLEN: 80,
+  TCP_SAVE_SYN: 27,
 };
 
 /** The addon's exports, exactly (native/netsys.c, NAPI_MODULE_INIT). */
@@ -98,6 +100,7 @@ export interface NetsysBinding {
   listen(fd: number, backlog: number): void;
   tcpMd5(fd: number, peer: Uint8Array, key: Uint8Array | null): void;
   socketFamily(fd: number): number;
+  savedSynTtl(fd: number): number;
   readonly constants: NetsysConstants;
 }
 
@@ -332,6 +335,11 @@ export interface Netsys {
   setTcpMd5(fd: number, peer: IpAddress, key: RevealsSecret | null): void;
   /** 4 or 6: the family the socket was created with. */
   socketFamily(fd: number): 4 | 6;
+  /**
+   * The TTL (hop limit) of the SYN that opened an accepted connection, when its listener had
+   * TCP_SAVE_SYN on; undefined otherwise. Readable once per connection.
+   */
+  savedSynTtl(fd: number): number | undefined;
   /** close(2), for an fd never handed to node:net. */
   close(fd: number): void;
 }
@@ -458,6 +466,10 @@ export function realNetsys(binding: NetsysBinding = loadNetsysBinding()): Netsys
       return f;
     },
     close: (fd) => call(`close fd ${fd}`, () => binding.close(fd)),
+    savedSynTtl: (fd) => {
+      const ttl = call("saved SYN", () => binding.savedSynTtl(fd));
+      return ttl < 0 ? undefined : ttl;
+    },
     ifindex: (name) => call(`interface ${name}`, () => binding.ifindex(name)),
     openPacket: (options) => PacketSocket.open(options, binding),
     setsockoptInt: (fd, level, name, value) =>

@@ -49,6 +49,25 @@ export function applyTtlSecurity(sys: Netsys, fd: number, peerFamily: 4 | 6): vo
   }
 }
 
+/**
+ * RFC 5082 on an accepted connection: undefined if the peer may go on (its SYN came with TTL
+ * 255, or the SYN was not saved), else why it is refused. Then sets GTSM on the connection, so
+ * what follows is held to TTL 255 too. The listener must have TCP_SAVE_SYN on
+ * (`saveSyns`) for the first check; without it, only data after this call is filtered.
+ */
+export function checkAcceptedTtl(sys: Netsys, fd: number, peerFamily: 4 | 6): string | undefined {
+  const ttl = sys.savedSynTtl(fd);
+  if (ttl !== undefined && ttl < GTSM_TTL)
+    return `its SYN arrived with ${peerFamily === 4 ? "TTL" : "hop limit"} ${ttl}, and TTL security accepts only ${GTSM_TTL} (a directly connected peer)`;
+  applyTtlSecurity(sys, fd, peerFamily);
+  return undefined;
+}
+
+/** TCP_SAVE_SYN on a listener: accepted connections keep their SYN's headers for `checkAcceptedTtl`. */
+export function saveSyns(sys: Netsys, fd: number, on: boolean): void {
+  sys.setsockoptInt(fd, sys.constants.IPPROTO_TCP, sys.constants.TCP_SAVE_SYN, on ? 1 : 0);
+}
+
 /** SO_BINDTODEVICE with a NUL-terminated name; ENODEV (NoSuchInterfaceError) if it does not exist. */
 export function bindToDevice(sys: Netsys, fd: number, device: string): void {
   const c = sys.constants;

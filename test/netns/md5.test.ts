@@ -223,8 +223,8 @@ test("GTSM: a directly connected peer is accepted, one a hop further away is ref
   const far = await lab.addNamespace("far");
   const node = await lab.addNamespace("node");
   await lab.addVeth(
-    { ns: near, ifname: "eth0", addresses: ["10.0.64.1/24"] },
-    { ns: node, ifname: "eth0", addresses: ["10.0.64.2/24"] },
+    { ns: near, ifname: "eth0", addresses: ["10.0.64.1/24", "fd00:64::1/64"] },
+    { ns: node, ifname: "eth0", addresses: ["10.0.64.2/24", "fd00:64::2/64"] },
   );
   await lab.addVeth(
     { ns: mid, ifname: "eth0", addresses: ["10.0.65.1/24"] },
@@ -242,9 +242,17 @@ test("GTSM: a directly connected peer is accepted, one a hop further away is ref
     asn: TOR_AS,
     routerId: "10.0.64.1",
     kernel: false,
-    neighbors: [{ address: "10.0.64.2", peerAs: OUR_AS, holdTime: HOLD }],
+    neighbors: [
+      { address: "10.0.64.2", peerAs: OUR_AS, holdTime: HOLD },
+      { address: "fd00:64::2", peerAs: OUR_AS, holdTime: HOLD, passive: true },
+    ],
   });
-  await n.vtysh(["configure terminal", `router bgp ${TOR_AS}`, "neighbor 10.0.64.2 ttl-security hops 1"]);
+  await n.vtysh([
+    "configure terminal",
+    `router bgp ${TOR_AS}`,
+    "neighbor 10.0.64.2 ttl-security hops 1",
+    "neighbor fd00:64::2 ttl-security hops 1",
+  ]);
   const f = await frr.start(lab, far, {
     asn: TOR_AS + 1,
     routerId: "10.0.66.2",
@@ -253,8 +261,17 @@ test("GTSM: a directly connected peer is accepted, one a hop further away is ref
   });
   const config = (farTtlSecurity: boolean) => ({
     peers: [
+      // IPv4: FRR connects (GTSM set on the accepted ::ffff: connection); IPv6: we connect.
       {
         address: "10.0.64.1",
+        peerAsn: TOR_AS,
+        myAsn: OUR_AS,
+        routerId: "10.0.64.2",
+        passive: true,
+        extra: ["ttl-security: true"],
+      },
+      {
+        address: "fd00:64::1",
         peerAsn: TOR_AS,
         myAsn: OUR_AS,
         routerId: "10.0.64.2",
@@ -274,24 +291,32 @@ test("GTSM: a directly connected peer is accepted, one a hop further away is ref
     ...config(true),
     services: [{ name: "web", ips: ["10.100.64.1"] }],
   });
-  const s = await sp.waitEstablished("10.0.64.1");
-  assert.equal((s as unknown as { transport: { ttlSecurity: boolean } }).transport.ttlSecurity, true);
+  for (const [address, by] of [
+    ["10.0.64.1", "peer"],
+    ["fd00:64::1", "us"],
+  ] as const) {
+    const s = await sp.waitEstablished(address);
+    assert.equal(s.connection?.initiatedBy, by, `${address}: ${JSON.stringify(s.connection)}`);
+    assert.equal((s as unknown as { transport: { ttlSecurity: boolean } }).transport.ttlSecurity, true);
+  }
   await n.waitRoute("10.100.64.1/32");
 
-  // The far router's packets arrive with TTL 254 at best: our kernel drops them (IP_MINTTL),
-  // whichever side connects. Hold time 3 s, connect retry 1 s: 8 s is many attempts.
+  // The far router's packets arrive with TTL 254 at best. Its connections to us are refused
+  // at accept, from the TTL its SYN came with (the listener saves SYNs), before anything it
+  // sent is read; our connections to it never complete (IP_MINTTL drops its SYN-ACK).
+  await waitFor(() => readFileSync(sp.daemon!.logFile, "utf8"), {
+    what: "our log: the far router's connection refused for its TTL",
+    timeoutMs: 15_000,
+    until: (log) => /connection from 10\.0\.66\.2 refused: its SYN arrived with TTL \d+,/.test(log),
+  });
   const farStatus = await sp.waitPeer(
     "10.0.66.2",
-    (p) =>
-      /TTL security is on/.test(
-        (p as unknown as { transport: { problem?: string } }).transport.problem ?? "",
-      ),
+    (p) => /TTL security/.test((p as unknown as { transport: { problem?: string } }).transport.problem ?? ""),
     "reporting the TTL security problem",
     15_000,
   );
   assert.notEqual(farStatus.state, "Established");
-  await new Promise((r) => setTimeout(r, 3000));
-  assert.notEqual((await sp.peer("10.0.66.2"))?.state, "Established");
+  assert.equal(farStatus.messages.received.open, 0, "nothing the far router sent was read");
   assert.notEqual((await f.sessionState("10.0.65.2")).state, "Established");
 
   // Without ttl-security (and with ebgp-multihop, as two hops need) the same peer comes up:
@@ -299,5 +324,6 @@ test("GTSM: a directly connected peer is accepted, one a hop further away is ref
   sp.writeConfig(config(false));
   await sp.waitEstablished("10.0.66.2");
   await f.waitRoute("10.100.64.1/32");
-  assert.equal((await n.sessionState("10.0.64.2")).established, true, "the near session was not disturbed");
+  for (const a of ["10.0.64.2", "fd00:64::2"])
+    assert.equal((await n.sessionState(a)).established, true, `the near session ${a} was not disturbed`);
 });

@@ -1,12 +1,13 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { IpAddress } from "../../../protocol/ip/index.ts";
 import { type Netsys, type RevealsSecret, realNetsys } from "../../platform/netsys.ts";
-import { listenTcp, removeTcpMd5 } from "../../platform/tcp.ts";
+import { listenTcp, removeTcpMd5, saveSyns } from "../../platform/tcp.ts";
 
 /** A configured peer as the listener sees it: who may connect, and with which RFC 2385 key. */
 export interface ListenerPeer {
   readonly peerAddress: IpAddress;
   readonly password?: RevealsSecret;
+  readonly ttlSecurity?: boolean;
 }
 
 /** What the listener hands a connection to: a session, and what it needs to check first. */
@@ -25,6 +26,13 @@ export interface ListenerSession {
  * SYN whose signature is missing or wrong, and accepted connections inherit the key. So the
  * listening socket is opened by the native addon when it loads (src/platform/tcp.ts), and by
  * node:net otherwise, in which case peers with a password can only be reached actively.
+ *
+ * GTSM (RFC 5082): the SYN-ACK leaves with the listening socket's TTL, and a GTSM peer drops
+ * anything below 255, so while any peer asks for TTL security the listener sends with TTL
+ * (hop limit) 255 — harmless to the others. The minimum TTL is per connection: the session
+ * sets it on the connection it accepts, after checking the TTL its SYN came with (the
+ * listener saves SYN headers, TCP_SAVE_SYN), so a peer too far away is refused before
+ * anything it sent is read.
  */
 export class BgpListener {
   private server: Server | undefined;
@@ -40,6 +48,10 @@ export class BgpListener {
   private wanted = new Map<string, ListenerPeer & { readonly password: RevealsSecret }>();
   private readonly applied = new Map<string, RevealsSecret>();
   private readonly keyProblems = new Map<string, string>();
+  private wantTtl255 = false;
+  /** Whether the listening socket currently sends with TTL 255. */
+  private ttl255 = false;
+  private family: 4 | 6 | undefined;
 
   constructor(opts: {
     lookup: (remote: IpAddress) => ListenerSession | undefined;
@@ -63,6 +75,7 @@ export class BgpListener {
     if (sys !== undefined && address !== undefined) {
       this.fd = await this.listenNative(sys, server, { host: address, port });
       this.sys = sys;
+      this.family = sys.socketFamily(this.fd);
     } else {
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
@@ -95,6 +108,7 @@ export class BgpListener {
       if (p.password !== undefined) wanted.set(p.peerAddress.toString(), { ...p, password: p.password });
     }
     this.wanted = wanted;
+    this.wantTtl255 = peers.some((p) => p.ttlSecurity === true);
     this.syncKeys();
     return [...this.keyProblems.values()];
   }
@@ -104,6 +118,28 @@ export class BgpListener {
     if (this.server === undefined) return; // applied once listening
     const sys = this.sys;
     const fd = this.fd;
+    if (this.wantTtl255 !== this.ttl255) {
+      if (sys === undefined || fd === undefined) {
+        if (this.wantTtl255)
+          this.keyProblems.set(
+            "ttl",
+            `TTL security for connections from peers: the listening socket cannot send with TTL 255 (${this.nativeError ?? "opened without the native addon"}); only our own connections can succeed`,
+          );
+      } else {
+        try {
+          // -1 puts the system default back (ip(7), ipv6(7)).
+          const ttl = this.wantTtl255 ? 255 : -1;
+          const c = sys.constants;
+          sys.setsockoptInt(fd, c.IPPROTO_IP, c.IP_TTL, ttl);
+          if (this.family === 6) sys.setsockoptInt(fd, c.IPPROTO_IPV6, c.IPV6_UNICAST_HOPS, ttl);
+          // The session reads the SYN's TTL at accept and refuses a peer too far away.
+          saveSyns(sys, fd, this.wantTtl255);
+          this.ttl255 = this.wantTtl255;
+        } catch (e) {
+          this.keyProblems.set("ttl", `TTL 255 on the listening socket: ${(e as Error).message}`);
+        }
+      }
+    }
     if (sys === undefined || fd === undefined) {
       for (const [text] of this.wanted)
         this.keyProblems.set(
@@ -172,6 +208,7 @@ export class BgpListener {
     this.server = undefined;
     this.fd = undefined;
     this.applied.clear();
+    this.ttl255 = false;
     return new Promise((resolve) => (s ? s.close(() => resolve()) : resolve()));
   }
 }

@@ -50,7 +50,7 @@ import {
 import { IpAddress, type Prefix } from "../../../protocol/ip/index.ts";
 import { type Netsys, realNetsys } from "../../platform/netsys.ts";
 import {
-  applyTtlSecurity,
+  checkAcceptedTtl,
   connectTcp,
   needsNativeSocket,
   socketFd,
@@ -317,8 +317,10 @@ export class BgpSession {
     const fd = socketFd(socket);
     if (fd === undefined) return "TTL security: the accepted connection's socket is out of reach";
     try {
-      applyTtlSecurity(this.netsysFn(), fd, this.config.peerAddress.family);
-      return undefined;
+      const refused = checkAcceptedTtl(this.netsysFn(), fd, this.config.peerAddress.family);
+      return refused === undefined
+        ? undefined
+        : `connection from ${this.config.peerAddress} refused: ${refused}`;
     } catch (e) {
       return `TTL security on an accepted connection: ${(e as Error).message}`;
     }

@@ -23,11 +23,13 @@ import {
 import { FakeNetsys } from "../../../src/platform/netsys-fake.ts";
 import {
   applyTtlSecurity,
+  checkAcceptedTtl,
   connectTcp,
   listenTcp,
   needsNativeSocket,
   openConnectingSocket,
   removeTcpMd5,
+  saveSyns,
   socketFd,
 } from "../../../src/platform/tcp.ts";
 
@@ -142,6 +144,31 @@ describe("with the fake", () => {
     assert.throws(() => sys.setTcpMd5(fd, PEER4, new Secret(KEY)), SystemCallError);
   });
 
+  test("GTSM at accept: a SYN below TTL 255 is refused before any option is set; 255 gets GTSM", () => {
+    const sys = fake();
+    const far = sys.tcpSocket(6);
+    sys.tcpSocketOf(far).savedSynTtl = 254;
+    assert.match(
+      checkAcceptedTtl(sys, far, 4) ?? "",
+      /SYN arrived with TTL 254, and TTL security accepts only 255/,
+    );
+    assert.equal(sys.tcpSocketOf(far).options.size, 0);
+    const far6 = sys.tcpSocket(6);
+    sys.tcpSocketOf(far6).savedSynTtl = 63;
+    assert.match(checkAcceptedTtl(sys, far6, 6) ?? "", /hop limit 63/);
+    const near = sys.tcpSocket(6);
+    sys.tcpSocketOf(near).savedSynTtl = 255;
+    assert.equal(checkAcceptedTtl(sys, near, 4), undefined);
+    assert.deepEqual(sys.tcpCalls.slice(-2), [
+      `setsockopt ${near} IP_TTL 255`,
+      `setsockopt ${near} IP_MINTTL 255`,
+    ]);
+    // No saved SYN (a listener without TCP_SAVE_SYN): GTSM from now on.
+    const unknown = sys.tcpSocket(4);
+    assert.equal(checkAcceptedTtl(sys, unknown, 4), undefined);
+    assert.equal(sys.tcpSocketOf(unknown).options.size, 2);
+  });
+
   test("an IPv6 key on an IPv4 socket is refused", () => {
     const sys = fake();
     const fd = sys.tcpSocket(4);
@@ -220,27 +247,41 @@ describe("with the real addon", { skip }, () => {
     assert.equal(await outcome(plain, 1500), "timeout");
   });
 
-  test("socketFd reaches an accepted connection's fd; options set there stick", async (t) => {
+  test("accepted connections: socketFd reaches the fd; the saved SYN tells the TTL it came with", async (t) => {
     const sys = realNetsys();
-    const accepted = new Promise<Socket>((resolve) => {
-      const server = createServer(resolve);
-      t.after(() => server.close());
-      server.listen(0, "127.0.0.1", () => {
-        const a = server.address();
-        const c = connectTcp(sys, {
-          peer: LO,
-          port: typeof a === "object" && a !== null ? a.port : 0,
-        });
-        t.after(() => c.destroy());
-      });
-    });
-    const s = await accepted;
-    t.after(() => s.destroy());
-    const fd = socketFd(s);
-    assert.ok(fd !== undefined);
-    applyTtlSecurity(sys, fd, 4);
-    assert.equal(sys.getsockoptInt(fd, LINUX_CONSTANTS.IPPROTO_IP, LINUX_CONSTANTS.IP_MINTTL), 255);
-    assert.equal(sys.getsockoptInt(fd, LINUX_CONSTANTS.IPPROTO_IP, LINUX_CONSTANTS.IP_TTL), 255);
+    const queue: Socket[] = [];
+    const server = createServer((s) => queue.push(s));
+    const fd = await listenTcp(sys, server, { host: IpAddress.of("::"), port: 0 });
+    t.after(() => server.close());
+    saveSyns(sys, fd, true);
+    // As BgpListener does for GTSM peers: SYN-ACKs leave with TTL 255, or a GTSM client drops them.
+    sys.setsockoptInt(fd, LINUX_CONSTANTS.IPPROTO_IP, LINUX_CONSTANTS.IP_TTL, 255);
+    const a = server.address();
+    const port = typeof a === "object" && a !== null ? a.port : 0;
+    const accept = async (ttlSecurity: boolean) => {
+      const c = connectTcp(sys, { peer: LO, port, ttlSecurity });
+      t.after(() => c.destroy());
+      const end = Date.now() + 3000;
+      while (queue.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      const s = queue.shift();
+      assert.ok(s !== undefined, "accepted");
+      t.after(() => s.destroy());
+      const sfd = socketFd(s);
+      assert.ok(sfd !== undefined);
+      return sfd;
+    };
+    const gtsm = await accept(true);
+    assert.equal(sys.savedSynTtl(gtsm), 255);
+    assert.equal(sys.savedSynTtl(gtsm), undefined, "handed out once");
+    const plain = await accept(false);
+    assert.equal(
+      checkAcceptedTtl(sys, plain, 4),
+      "its SYN arrived with TTL 64, and TTL security accepts only 255 (a directly connected peer)",
+    );
+    applyTtlSecurity(sys, gtsm, 4);
+    // IPv4 options on the IPv6 (dual-stack) accepted socket: the kernel takes them.
+    assert.equal(sys.getsockoptInt(gtsm, LINUX_CONSTANTS.IPPROTO_IP, LINUX_CONSTANTS.IP_MINTTL), 255);
+    assert.equal(sys.getsockoptInt(gtsm, LINUX_CONSTANTS.IPPROTO_IP, LINUX_CONSTANTS.IP_TTL), 255);
   });
 
   test("typed errors from the kernel, none with the key in it", () => {

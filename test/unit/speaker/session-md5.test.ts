@@ -210,6 +210,16 @@ describe("failures of the native door become status, with the fake", () => {
     assert.deepEqual(keys(), { "127.0.0.21": "new", "127.0.0.22": "b" });
     listener.setPeers([{ peerAddress: B, password: new Secret("b") }]);
     assert.deepEqual(keys(), { "127.0.0.22": "b" });
+    // A GTSM peer: the listener sends SYN-ACKs with TTL 255 and saves SYNs for the check at accept.
+    const c = sys.constants;
+    listener.setPeers([{ peerAddress: B, password: new Secret("b"), ttlSecurity: true }]);
+    const opts = sys.tcpSocketOf(fd).options;
+    assert.equal(opts.get(`${c.IPPROTO_IP}:${c.IP_TTL}`), 255);
+    assert.equal(opts.get(`${c.IPPROTO_IPV6}:${c.IPV6_UNICAST_HOPS}`), 255);
+    assert.equal(opts.get(`${c.IPPROTO_TCP}:${c.TCP_SAVE_SYN}`), 1);
+    listener.setPeers([{ peerAddress: B, password: new Secret("b") }]);
+    assert.equal(opts.get(`${c.IPPROTO_IP}:${c.IP_TTL}`), -1, "back to the system default");
+    assert.equal(opts.get(`${c.IPPROTO_TCP}:${c.TCP_SAVE_SYN}`), 0);
     sys.md5Supported = false;
     const problems = listener.setPeers([{ peerAddress: A, password: new Secret(KEY) }]);
     assert.equal(problems.length, 2, problems.join("\n"));
