@@ -382,5 +382,44 @@ if (process.env["SBX_L2_CHILD"] === "1") {
       const s = await l2(survivors.find((n) => n !== n4) ?? n4!);
       assert.equal(s.members.find((m) => m.node === killed)?.state, "suspect");
     });
+    await t.test(
+      "the killed node comes back and takes its address home; SIGTERM hands over at once",
+      async () => {
+        await speakers.get(w4!)!.start();
+        await waitFor(
+          async () => {
+            for (const n of NODES) {
+              const st = await l2(n);
+              if (!st.ready || st.members.filter((m) => m.state === "alive").length !== 2) return false;
+            }
+            return (await ownerOf(VIP4)).join() === w4;
+          },
+          { what: `${w4} back and answering for ${VIP4} again`, timeoutMs: 20_000, intervalMs: 200 },
+        );
+        await waitFor(() => lab.run(cli, ["ip", "neigh", "show", VIP4, "dev", "eth0"]), {
+          what: `the client's ARP entry back on ${w4}'s MAC`,
+          until: (x) => x.includes(`lladdr ${macs.get(w4!)}`),
+          timeoutMs: 5000,
+          intervalMs: 50,
+        });
+        // Graceful stop: the leaving heartbeat makes the others take over without a hold time.
+        await speakers.get(w4!)!.stop();
+        const survivors = NODES.filter((n) => n !== w4);
+        for (const n of survivors)
+          assert.equal((await l2(n)).members.find((m) => m.node === w4)?.state, "left");
+        const [n4] = await waitFor(() => ownerOf(VIP4, survivors), {
+          what: `a survivor answering for ${VIP4}`,
+          until: (o) => o.length === 1,
+          timeoutMs: 5000,
+          intervalMs: 50,
+        });
+        await waitFor(() => lab.run(cli, ["ip", "neigh", "show", VIP4, "dev", "eth0"]), {
+          what: `the client's ARP entry on ${n4}'s MAC`,
+          until: (x) => x.includes(`lladdr ${macs.get(n4!)}`),
+          timeoutMs: 5000,
+          intervalMs: 20,
+        });
+      },
+    );
   });
 }
