@@ -73,7 +73,7 @@ function objects(localEndpoints: (n: NodeSpec) => number = (n) => n.endpoints): 
   const endpoints = (perNode: (n: NodeSpec) => number) =>
     NODES.flatMap((n) =>
       Array.from({ length: perNode(n) }, () => ({
-        addresses: [`10.244.0.${++pod}`],
+        addresses: [`10.244.${++pod >> 8}.${pod & 255}`],
         conditions: { ready: true },
         nodeName: n.name,
       })),
@@ -160,11 +160,12 @@ async function balanceOf(sp: SignalboxSpeaker): Promise<BalanceJson> {
 
 /**
  * The kernel weights FRR 8.x programs for weighted ECMP (bgpd `bgp_zebra_use_nhop_weighted`):
- * each next hop gets floor(100 × its link bandwidth / the sum over the multipaths).
+ * each next hop gets floor(100 × its link bandwidth / the sum over the multipaths), and at
+ * least 1 (measured: a next hop with under 1% of the total gets weight 1).
  */
 function frrWeights(bandwidths: readonly number[]): number[] {
   const total = bandwidths.reduce((a, b) => a + b, 0);
-  return bandwidths.map((b) => Math.floor((b * 100) / total));
+  return bandwidths.map((b) => Math.max(1, Math.floor((b * 100) / total)));
 }
 
 const sameWeights = (a: Record<string, number>, b: Record<string, number>) =>
@@ -404,6 +405,21 @@ test("rack balance: uneven racks are warned about; link-bandwidth weights reach 
       until: (x) =>
         x.services.find((s) => s.service === "default/web-local")?.nodes.find((n) => n.node === "d")
           ?.weight === 1,
+    });
+    for (const line of await checkWeights(b)) t.diagnostic(line);
+  });
+
+  await t.test("a node with under 1% of the traffic: FRR rounds its weight up to 1", async () => {
+    // d grows to 150 endpoints of web-local: b and c get 1/152 of rack r2, a 1/153 at the spine.
+    const many = objects((n) => (n.name === "d" ? 150 : n.endpoints));
+    for (const n of NODES)
+      speakers.get(n.name)!.writeManifest("extra.json", { apiVersion: "v1", kind: "List", items: many });
+    const b = await waitFor(() => balanceOf(speakers.get("c")!), {
+      what: "the analysis to see d with 150 endpoints",
+      timeoutMs: 10_000,
+      until: (x) =>
+        x.services.find((s) => s.service === "default/web-local")?.nodes.find((n) => n.node === "d")
+          ?.weight === 150,
     });
     for (const line of await checkWeights(b)) t.diagnostic(line);
   });

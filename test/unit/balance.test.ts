@@ -304,25 +304,46 @@ describe("analyzeBalance: what does not count", () => {
 });
 
 describe("for the controller, status and metrics", () => {
-  it("balanceEvents: one Warning UnevenECMP per warned Service, the warning as message", () => {
-    const report = analyzeBalance(
+  it("balanceEvents: a Warning UnevenECMP when a warning appears or changes, a Normal EvenECMP when it ends, nothing twice", () => {
+    const uneven = analyzeBalance(
       config(),
-      snapshot(racks(1, 4), [svc("web", "198.51.100.1"), svc("even", "198.51.100.9")]),
+      snapshot(racks(1, 4), [svc("web", "198.51.100.1"), svc("api", "198.51.100.9")]),
     );
-    const events = balanceEvents(report);
+    const first = balanceEvents(new Map(), uneven);
     // Both Services are announced by the same five nodes: both are uneven.
     assert.deepEqual(
-      events.map((e) => [e.service, e.type, e.reason]),
+      first.events.map((e) => [e.service, e.type, e.reason]),
       [
-        ["ns/even", "Warning", "UnevenECMP"],
+        ["ns/api", "Warning", "UnevenECMP"],
         ["ns/web", "Warning", "UnevenECMP"],
       ],
     );
-    assert.equal(events[1]!.message, report.services[1]!.warning);
-    assert.deepEqual(
-      balanceEvents(analyzeBalance(config(), snapshot(racks(2, 2), [svc("web", "198.51.100.1")]))),
-      [],
+    assert.equal(first.events[1]!.message, uneven.services[1]!.warning);
+    // The same report again: nothing new to tell.
+    const again = balanceEvents(first.told, uneven);
+    assert.deepEqual(again.events, []);
+    // Worse (1 against 6): the message changes, so it is told again.
+    const worse = balanceEvents(
+      again.told,
+      analyzeBalance(config(), snapshot(racks(1, 6), [svc("web", "198.51.100.1")])),
     );
+    assert.deepEqual(
+      worse.events.map((e) => [e.service, e.reason]),
+      [["ns/web", "UnevenECMP"]],
+    );
+    assert.match(worse.events[0]!.message, /rack r2: 6 nodes take/);
+    // Even racks: the end of the warning is told once.
+    const even = analyzeBalance(config(), snapshot(racks(2, 2), [svc("web", "198.51.100.1")]));
+    const fixed = balanceEvents(worse.told, even);
+    assert.deepEqual(
+      fixed.events.map((e) => [e.service, e.type, e.reason]),
+      [["ns/web", "Normal", "EvenECMP"]],
+    );
+    assert.match(
+      fixed.events[0]!.message,
+      /^ECMP split is within the threshold again: rack r1: 2 nodes take 25% each/,
+    );
+    assert.deepEqual(balanceEvents(fixed.told, even).events, []);
   });
 
   it("metrics: the imbalance ratio and the warning flag per Service", async () => {

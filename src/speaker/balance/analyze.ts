@@ -229,20 +229,3 @@ function serviceBalance(
     warning: words.warning,
   };
 }
-
-/** Kubernetes Events the controller should put on Services: one Warning per uneven Service. */
-export interface BalanceEvent {
-  /** `namespace/name` of the Service. */
-  readonly service: string;
-  readonly type: "Warning";
-  readonly reason: "UnevenECMP";
-  readonly message: string;
-}
-
-export function balanceEvents(report: BalanceReport): BalanceEvent[] {
-  return report.services.flatMap((s) =>
-    s.warning === undefined
-      ? []
-      : [{ service: s.service, type: "Warning" as const, reason: "UnevenECMP" as const, message: s.warning }],
-  );
-}

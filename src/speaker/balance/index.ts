@@ -5,15 +5,14 @@
  */
 export {
   analyzeBalance,
-  type BalanceEvent,
   type BalanceReport,
-  balanceEvents,
   type NodeShare,
   peersRack,
   type RackShare,
   type ServiceBalance,
 } from "./analyze.ts";
 export { type Announced, type Announcers, announcers } from "./announcers.ts";
+export { type BalanceEvent, balanceEvents } from "./events.ts";
 export { type Announcer, equalCostSplit, imbalanceRatio, type Split, weightedSplit } from "./shares.ts";
 export {
   LINK_BANDWIDTH_UNIT,

@@ -1,0 +1,42 @@
+/**
+ * Kubernetes Events for rack balance, for whoever writes events on Services. Pure: what was
+ * told before (Service key → message) and a report in; the events to write and the new `told`
+ * out. An uneven Service gets a Warning `UnevenECMP` when its warning text appears or changes;
+ * one that was warned about and no longer is gets a Normal `EvenECMP`. Nothing is told twice.
+ *
+ * The analysis is the same on every node (one cluster, one config), so one writer — the
+ * controller's leader — should tell it, not every speaker.
+ */
+import type { BalanceReport } from "./analyze.ts";
+
+export interface BalanceEvent {
+  /** `namespace/name` of the Service. */
+  readonly service: string;
+  readonly type: "Warning" | "Normal";
+  readonly reason: "UnevenECMP" | "EvenECMP";
+  readonly message: string;
+}
+
+export function balanceEvents(
+  told: ReadonlyMap<string, string>,
+  report: BalanceReport,
+): { events: BalanceEvent[]; told: Map<string, string> } {
+  const next = new Map<string, string>();
+  const events: BalanceEvent[] = [];
+  for (const s of report.services) {
+    if (s.warning === undefined) {
+      if (told.has(s.service))
+        events.push({
+          service: s.service,
+          type: "Normal",
+          reason: "EvenECMP",
+          message: `ECMP split is within the threshold again: ${s.summary}`,
+        });
+      continue;
+    }
+    next.set(s.service, s.warning);
+    if (told.get(s.service) !== s.warning)
+      events.push({ service: s.service, type: "Warning", reason: "UnevenECMP", message: s.warning });
+  }
+  return { events, told: next };
+}
