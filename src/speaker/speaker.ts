@@ -112,6 +112,8 @@ export class Speaker {
         await l.listen(port, "0.0.0.0");
       }
       this.listener = l;
+      // Peers configured before the listener came up get their TCP MD5 keys now.
+      l.setPeers([...this.peers.values()].map((e) => e.session.config));
       this.log.info({ listen: this.opts.listen }, "BGP listener up");
     } catch (e) {
       // Without a listener, active sessions still work; passive ones say why in status.
