@@ -383,7 +383,7 @@ if (process.env["SBX_L2_CHILD"] === "1") {
       assert.equal(s.members.find((m) => m.node === killed)?.state, "suspect");
     });
     await t.test(
-      "the killed node comes back and takes its address home; SIGTERM hands over at once",
+      "the killed node comes back and takes its address home; SIGTERM hands IPv6 over at once",
       async () => {
         await speakers.get(w4!)!.start();
         await waitFor(
@@ -402,23 +402,29 @@ if (process.env["SBX_L2_CHILD"] === "1") {
           timeoutMs: 5000,
           intervalMs: 50,
         });
-        // Graceful stop: the leaving heartbeat makes the others take over without a hold time.
-        await speakers.get(w4!)!.stop();
-        const survivors = NODES.filter((n) => n !== w4);
+        // Graceful stop, of the node answering for the IPv6 address this time: the leaving
+        // heartbeat makes the others take over without a hold time, and the unsolicited NA
+        // (Override) moves the client's NDP entry.
+        const [o6] = await ownerOf(VIP6);
+        await ping(lab, cli, VIP6, { count: 1 });
+        await speakers.get(o6!)!.stop();
+        const survivors = NODES.filter((n) => n !== o6);
         for (const n of survivors)
-          assert.equal((await l2(n)).members.find((m) => m.node === w4)?.state, "left");
-        const [n4] = await waitFor(() => ownerOf(VIP4, survivors), {
-          what: `a survivor answering for ${VIP4}`,
+          assert.equal((await l2(n)).members.find((m) => m.node === o6)?.state, "left");
+        const [n6] = await waitFor(() => ownerOf(VIP6, survivors), {
+          what: `a survivor answering for ${VIP6}`,
           until: (o) => o.length === 1,
           timeoutMs: 5000,
           intervalMs: 50,
         });
-        await waitFor(() => lab.run(cli, ["ip", "neigh", "show", VIP4, "dev", "eth0"]), {
-          what: `the client's ARP entry on ${n4}'s MAC`,
-          until: (x) => x.includes(`lladdr ${macs.get(n4!)}`),
+        await waitFor(() => lab.run(cli, ["ip", "-6", "neigh", "show", VIP6, "dev", "eth0"]), {
+          what: `the client's NDP entry for ${VIP6} on ${n6}'s MAC`,
+          until: (x) => x.includes(`lladdr ${macs.get(n6!)}`),
           timeoutMs: 5000,
           intervalMs: 20,
         });
+        assert.equal(await ndisc(lab, cli, "eth0", VIP6), macs.get(n6!));
+        assert.ok((await ping(lab, cli, VIP6, { count: 1 })) === 1);
       },
     );
   });
