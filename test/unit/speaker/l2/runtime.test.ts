@@ -20,6 +20,7 @@ import {
 } from "../../../../protocol/l2/index.ts";
 import { silentLogger } from "../../../../src/observe/logger.ts";
 import { FakeArbiter, type LivenessArbiter } from "../../../../src/speaker/l2/arbiter.ts";
+import { LeaseEvidence, speakerLeaseName } from "../../../../src/speaker/l2/lease-evidence.ts";
 import { L2Runtime } from "../../../../src/speaker/l2/runtime.ts";
 import type { L2Address } from "../../../../src/speaker/plan.ts";
 import { ethLinks, FakeClock, Segment, type Station } from "./fakes.ts";
@@ -66,8 +67,9 @@ function start(
   ips: L2Address[],
   nodeNames: string[],
   arbiter?: LivenessArbiter,
+  seed = 0,
 ): L2Runtime {
-  let r = 0.1 + nodeNames.indexOf(name) / 10;
+  let r = 0.1 + nodeNames.indexOf(name) / 10 + seed / 1000;
   const rt = new L2Runtime({
     node: name,
     logger: silentLogger,
@@ -231,10 +233,20 @@ describe("layer-2 runtime on a fake segment", () => {
     l.nodes.get("c")!.st.sockets.clear();
     // c restarts (new process, new incarnation).
     const c = l.nodes.get("c")!;
-    c.rt = start("c", c.st, l.seg, l.clock, l.ips, ["a", "b", "c"]);
+    l.client.inbox.length = 0;
+    c.rt = start("c", c.st, l.seg, l.clock, l.ips, ["a", "b", "c"], undefined, 1);
+    assert.notEqual(c.rt.incarnation, l.nodes.get("a")!.rt.incarnation);
     l.clock.advance(1000);
     const now = new Map([...owners(l)].map(([ip, ns]) => [ip, ns]));
     for (const [ip, ns] of now) assert.deepEqual(ns, [home.get(ip)], ip);
+    // No tug of war: once c announces its address, the interim owner never announces it again.
+    for (const [ip, n] of home) {
+      if (n !== "c") continue;
+      const senders = garps(l, IpAddress.of(ip));
+      const firstC = senders.indexOf(macOf(l, "c"));
+      assert.ok(firstC >= 0, `c announced ${ip}`);
+      assert.deepEqual(new Set(senders.slice(firstC)), new Set([macOf(l, "c")]), `${ip}: ${senders}`);
+    }
   });
 
   it("one-way fault: b stops hearing a; without an arbiter both answer; with the API showing a alive, b yields", () => {
@@ -326,5 +338,63 @@ describe("layer-2 runtime on a fake segment", () => {
     l.seg.flush();
     assert.equal(l.nodes.get("a")!.rt.status().counters.heartbeatsWithOurName, 1);
     assert.equal(l.nodes.get("a")!.rt.status().members.length, 1);
+  });
+
+  it("the Lease evidence cache as arbiter: a one-way fault settles within a renewal period", () => {
+    const leases = new LeaseEvidence();
+    const l = lab(["a", "b"], 4, leases);
+    leases.synced(l.clock.now());
+    const renew = (n: number) =>
+      leases.upsert(
+        {
+          metadata: { name: speakerLeaseName("a") },
+          spec: { holderIdentity: "a/1", renewTime: `t${n}`, leaseDurationSeconds: 6 },
+        },
+        l.clock.now(),
+      );
+    renew(0);
+    l.clock.advance(500);
+    const aHome = [...owners(l)].filter(([, ns]) => ns[0] === "a").map(([ip]) => ip);
+    assert.ok(aHome.length > 0);
+    l.nodes.get("b")!.st.deaf.add(macOf(l, "a"));
+    const faultAt = l.clock.now();
+    let settledAt: number | undefined;
+    for (let t = 0, n = 1; t < 6000 && settledAt === undefined; t += 50) {
+      if (t % 2000 === 0) renew(n++); // a renews every 2 s
+      l.clock.advance(50);
+      if (t > 400 && aHome.every((ip) => owners(l).get(ip)!.join() === "a")) settledAt = l.clock.now();
+    }
+    assert.ok(settledAt !== undefined, "b yielded");
+    assert.ok(settledAt - faultAt <= 2000 + 350 + 1000 + 100, `settled after ${settledAt - faultAt} ms`);
+  });
+
+  it("without the packet socket door (no addon, no CAP_NET_RAW): unavailable in status, no crash", () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const rt = new L2Runtime({
+      node: "a",
+      logger: silentLogger,
+      netsys: () => {
+        calls++;
+        throw new Error("native addon not built");
+      },
+      links: () => ethLinks(MacAddress.of("02:00:00:00:00:01")),
+      clock,
+    });
+    const ips = addresses(2, ["a"]);
+    rt.apply({ eligible: ips, cluster: ips, poolInterfaces: new Map() });
+    clock.advance(5000);
+    const s = rt.status();
+    assert.match(s.error ?? "", /eth0: native addon not built/);
+    assert.deepEqual(
+      s.addresses.map((a) => [a.answering, a.reason]),
+      [
+        [false, "unavailable"],
+        [false, "unavailable"],
+      ],
+    );
+    assert.ok(calls >= 2, "tried again at each rescan");
+    assert.equal(rt.healthy(), false);
+    rt.stop();
   });
 });
