@@ -120,3 +120,28 @@ test("MetalLB's order (first by rendezvous score) bunches; ours does not (#2284)
   }
   assert.ok(worst >= 6, `plain rendezvous hashing reaches a spread of ${worst} in 200 trials`);
 });
+
+test("a node joining or leaving the cluster (new homes) moves little more than its own share", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 2, max: 20 }),
+      fc.integer({ min: 20, max: 600 }),
+      fc.nat(),
+      (n, m, salt) => {
+        const nodes = Array.from({ length: n }, (_, i) => `node-${salt}-${i}`);
+        const keys = ipKeys(m);
+        const before = homes(keys.map((key) => ({ key, eligible: nodes })));
+        const joined = homes(keys.map((key) => ({ key, eligible: [...nodes, "newcomer"] })));
+        const moved = keys.filter((k) => before.get(k)!.home !== joined.get(k)!.home).length;
+        const share = Math.ceil(m / (n + 1));
+        assert.ok(moved <= 2 * share + n, `join: ${moved} moved, fair share ${share}`);
+        const left = homes(keys.map((key) => ({ key, eligible: nodes.slice(1) })));
+        const unrelated = keys.filter(
+          (k) => before.get(k)!.home !== nodes[0] && before.get(k)!.home !== left.get(k)!.home,
+        ).length;
+        assert.ok(unrelated <= Math.ceil(m / n) + n, `leave: ${unrelated} unrelated moves`);
+      },
+    ),
+    { seed: 2285, numRuns: 60 },
+  );
+});
