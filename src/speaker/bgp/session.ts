@@ -305,6 +305,7 @@ export class BgpSession {
   }
 
   private adopt(conn: Connection, socket: Socket): void {
+    this.transportProblem = undefined;
     conn.initiatedBy = "peer";
     conn.framer = new Framer();
     conn.ctx = DEFAULT_CONTEXT;
@@ -400,6 +401,8 @@ export class BgpSession {
       timer,
       this.clock.setTimer(seconds * 1000, () => {
         conn.timers.delete(timer);
+        if (timer === "ConnectRetryTimer" && conn.fsm.state === "Active" && this.config.passive)
+          this.notePassiveWait();
         this.feed(conn, { type: event } as Event);
       }),
     );
@@ -480,6 +483,23 @@ export class BgpSession {
     if (c.ttlSecurity)
       hints.push("TTL security is on: a peer more than one hop away, or not sending TTL 255, is dropped");
     this.transportProblem = hints.length === 0 ? base : `${base}; ${hints.join("; ")}`;
+  }
+
+  /**
+   * A passive session still waiting for the peer. With TCP MD5 or GTSM, a connection that
+   * fails the check is dropped by the kernel (or refused at accept) before we hear of it.
+   */
+  private notePassiveWait(): void {
+    const c = this.config;
+    if (c.password === undefined && !c.ttlSecurity) return;
+    if (this.transportProblem !== undefined && !this.transportProblem.startsWith("waiting")) return;
+    const hints: string[] = [];
+    if (c.password !== undefined)
+      hints.push(
+        "TCP MD5 is on: a connection whose key differs from ours is dropped by the kernel before we see it (check the password on both sides)",
+      );
+    if (c.ttlSecurity) hints.push("TTL security is on: a peer more than one hop away is refused");
+    this.transportProblem = `waiting for ${c.peerAddress} to connect (passive); ${hints.join("; ")}`;
   }
 
   private defaultConnect(c: SessionConfig): Socket {

@@ -122,6 +122,9 @@ describe("TCP MD5 between two of our sessions on loopback", { skip }, () => {
     assert.match(p, /check the password on both sides/);
     assert.equal(a.established || b.established, false);
     assert.ok(a.status().messages.sent.open === 0, "no OPEN ever left");
+    // b, passive, never hears of a's connections: the kernel drops them. Its status says so.
+    const pb = await waitFor("b's transport problem", () => b.status().transport.problem, 6000);
+    assert.match(pb, /waiting for 127\.0\.0\.21 to connect \(passive\); TCP MD5 is on/);
     const text = shown(a, events);
     assert.ok(!text.includes(KEY) && !text.includes("wrong-key"), text);
   });
