@@ -16,6 +16,10 @@ const subcommands: Record<string, Subcommand> = {
     summary: "controller: allocate Service IPs from the pools and write them to Service status",
     run: async (args) => (await import("./controller.ts")).main(args),
   },
+  status: {
+    summary: "status [service NS/NAME]: BGP sessions per node, Services and why a node does not announce",
+    run: async (args) => (await import("./status.ts")).main(args),
+  },
   config: {
     summary: "config check FILE: validate a MetalLB-format ConfigMap (or its bare `config` YAML)",
     run: async (args) => (await import("./config.ts")).main(args),
