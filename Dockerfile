@@ -44,7 +44,7 @@ FROM node:24-bookworm-slim
 # The image's system Node runs signalbox; npm, npx and corepack are not needed at run time.
 RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
     /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
-  && printf '#!/bin/sh\nexec node --max-semi-space-size=1 /app/dist/src/cli/main.js "$@"\n' \
+  && printf '#!/bin/sh\nexec node /app/dist/src/cli/main.js "$@"\n' \
     > /usr/local/bin/signalbox \
   && chmod 0755 /usr/local/bin/signalbox
 WORKDIR /app
@@ -60,7 +60,7 @@ COPY --from=build /app/native/build/netsys.node ./native/build/netsys.node
 # commands. The speaker's DaemonSet sets runAsUser: 0 with only NET_RAW and
 # NET_BIND_SERVICE, because Kubernetes cannot give a non-root process ambient capabilities.
 USER 65532:65532
-# --max-semi-space-size=1: a small young generation keeps RSS low (README, Benchmarks).
+# The manifests choose Node flags per role (deploy/speaker.yaml: a small young generation).
 # `kubectl exec … -- signalbox status` works too (/usr/local/bin/signalbox).
-ENTRYPOINT ["node", "--max-semi-space-size=1", "dist/src/cli/main.js"]
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["--help"]

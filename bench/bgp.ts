@@ -32,7 +32,7 @@ const node = process.execPath;
 const build = spawnSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
 if (build.status !== 0) process.exit(1);
 // The same Node flags as bin/signalbox: a 1 MB young generation keeps peak RSS low.
-const flags = process.env.SPEAKER_NODE_FLAGS ?? "--max-semi-space-size=1";
+const flags = process.env.SPEAKER_NODE_FLAGS ?? "--max-semi-space-size=4";
 const speakerCmd = `${node} ${flags} ${join(root, "dist/bench/bgp-speaker.js")}`;
 const run = spawnSync(
   "bash",

@@ -15,10 +15,10 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { ApiClient } from "../test/k8s/lib/api.ts";
-import { Lab } from "../test/netns/lib/index.ts";
 import { ensureBinaries, startCluster, waitFor } from "../test/k8s/lib/apiserver.ts";
 import { startBgpLab } from "../test/k8s/lib/bgp-lab.ts";
 import { type Proc, startSignalbox } from "../test/k8s/lib/signalbox.ts";
+import { Lab } from "../test/netns/lib/index.ts";
 
 const { values } = parseArgs({
   options: {
@@ -87,6 +87,34 @@ try {
     );
   for (const n of ["n1", "n2"]) await b.tor.waitEstablished(b.nodeAddress(n), 30_000);
 
+  // Reference, same run: the API server alone creating N LoadBalancer Services of a class
+  // signalbox ignores (it still allocates their ClusterIPs and NodePorts).
+  await api.ok("POST", "/api/v1/namespaces", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: "ref" },
+  });
+  const tr0 = performance.now();
+  let nextRef = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (nextRef < N) {
+        const i = nextRef++;
+        await api.ok("POST", "/api/v1/namespaces/ref/services", {
+          apiVersion: "v1",
+          kind: "Service",
+          metadata: { name: `ref-${i}`, namespace: "ref" },
+          spec: {
+            type: "LoadBalancer",
+            loadBalancerClass: "example.com/none",
+            ports: [{ port: 80, protocol: "TCP" }],
+          },
+        });
+      }
+    }),
+  );
+  const refMs = performance.now() - tr0;
+
   // Route arrivals in the ToR's kernel, by prefix, first sighting.
   const routeAt = new Map<string, number>();
   monitor = spawn("ip", ["netns", "exec", b.torNs, "ip", "-4", "monitor", "route"], {
@@ -152,6 +180,9 @@ try {
   console.log(
     `signalbox bench:k8s — ${N} Services created at once (${CONCURRENCY} POSTs in flight), 2 speakers, FRR ToR`,
   );
+  console.log(
+    `  reference: the API server alone  ${ms(refMs)} for ${N} creates (another class: no signalbox work)`,
+  );
   console.log(`  all POSTs answered              ${ms(tCreated - t0)}`);
   console.log(`  all Services have an IP         ${ms(tAllIps - t0)}  (approximate: polled every 50 ms)`);
   console.log(`  all routes in the ToR's kernel  ${ms(tAllRoutes - t0)}`);
@@ -163,7 +194,7 @@ try {
   );
 } finally {
   monitor?.kill("SIGKILL");
-  for (const p of procs) await p.stop("SIGKILL").catch(() => {});
+  for (const p of procs) await p.stop().catch(() => {});
   await lab.close();
   await cluster.stop();
 }

@@ -124,10 +124,15 @@ export async function main(args: string[]): Promise<number> {
       onError: (m) => logger.warn(m),
     });
     let told = new Map<string, string>();
-    tell = (snapshot) => {
+    let latest: ClusterSnapshot | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tellNow = () => {
+      timer = undefined;
+      const snapshot = latest!;
       const services = speaker.status().services as readonly ServiceVerdictInput[];
       const r = serviceEvents(node, told, services);
       told = r.told;
+      if (r.events.length === 0) return;
       const byKey = new Map(
         snapshot.services.map((s) => [`${s.metadata.namespace || "default"}/${s.metadata.name}`, s]),
       );
@@ -146,6 +151,11 @@ export async function main(args: string[]): Promise<number> {
           message: e.message,
         });
       }
+    };
+    // Events are told once things settle (at most once a second), not on every snapshot of a burst.
+    tell = (snapshot) => {
+      latest = snapshot;
+      timer ??= setTimeout(tellNow, 1000);
     };
   }
   const registry = speakerMetrics(() => speaker.status());

@@ -36,14 +36,24 @@ export function serviceKey(svc: ServiceLike): string {
   return `${svc.metadata.namespace || "default"}/${svc.metadata.name}`;
 }
 
+/**
+ * Parsed once per Service object: the objects in a snapshot never change (a change is a new
+ * object), and every plan and allocation pass asks again for every Service.
+ */
+const heldCache = new WeakMap<object, readonly IpAddress[]>();
+
 /** The addresses `status.loadBalancer.ingress` says the Service holds (hostnames and junk are skipped). */
 export function heldAddresses(svc: ServiceLike): IpAddress[] {
+  const cached = heldCache.get(svc);
+  if (cached !== undefined) return [...cached];
   const ingress = svc.status?.loadBalancer?.ingress;
-  if (!Array.isArray(ingress)) return [];
   const out: IpAddress[] = [];
-  for (const i of ingress) {
-    const a = typeof i?.ip === "string" ? IpAddress.parse(i.ip) : undefined;
-    if (a !== undefined && !out.some((b) => b.equals(a))) out.push(a);
+  if (Array.isArray(ingress)) {
+    for (const i of ingress) {
+      const a = typeof i?.ip === "string" ? IpAddress.parse(i.ip) : undefined;
+      if (a !== undefined && !out.some((b) => b.equals(a))) out.push(a);
+    }
   }
-  return out;
+  heldCache.set(svc, out);
+  return [...out];
 }

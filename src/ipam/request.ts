@@ -142,6 +142,21 @@ function ports(svc: ServiceLike, errors: RequestError[]): ServicePort[] {
  * controller's class: `skip`. Any bad field or annotation: `invalid` with every error.
  */
 export function serviceRequest(svc: ServiceLike, options: RequestOptions = {}): ServiceRequest {
+  // Service objects never change in place (a change is a new object): read each one once per
+  // class, not on every allocation pass.
+  const cls = options.loadBalancerClass ?? "";
+  let perClass = requestCache.get(svc);
+  const hit = perClass?.get(cls);
+  if (hit !== undefined) return hit;
+  const r = readRequest(svc, options);
+  if (perClass === undefined) requestCache.set(svc, (perClass = new Map()));
+  perClass.set(cls, r);
+  return r;
+}
+
+const requestCache = new WeakMap<object, Map<string, ServiceRequest>>();
+
+function readRequest(svc: ServiceLike, options: RequestOptions): ServiceRequest {
   const service = serviceKey(svc);
   const held = heldAddresses(svc);
   const spec = svc.spec ?? {};

@@ -186,7 +186,6 @@ test("deploy: kubectl kustomize renders the promised objects, stably", { timeout
   assert.equal(ctl.image, IMAGE);
   assert.deepEqual(ctl.command, [
     "node",
-    "--max-semi-space-size=1",
     "dist/src/cli/main.js",
     "controller",
     "--namespace",
@@ -223,7 +222,7 @@ test("deploy: kubectl kustomize renders the promised objects, stably", { timeout
   assert.equal(spk.image, IMAGE);
   assert.deepEqual(spk.command, [
     "node",
-    "--max-semi-space-size=1",
+    "--max-semi-space-size=4",
     "dist/src/cli/main.js",
     "speaker",
     "--node",

@@ -6,9 +6,13 @@
  *
  * Changes are coalesced: a burst (1,000 Services created at once, a relist) becomes one
  * snapshot `coalesceMs` after its first change, so the planner runs once per burst, not once
- * per object. The first snapshot comes only when all four have listed: a partial view must
+ * per object. The gap also grows with the owner's work: the next snapshot waits at least as
+ * long as handling the last one took, so handling never takes more than half the CPU while
+ * a burst lasts and the process keeps up instead of falling behind. The first snapshot comes only when all four have listed: a partial view must
  * never drive a plan or an allocation (src/ipam/README.md, "Use from the controller").
  */
+
+import type { V1EndpointSlice } from "@kubernetes/client-node";
 import {
   CoreV1Api,
   DiscoveryV1Api,
@@ -17,7 +21,6 @@ import {
   type V1Node,
   type V1Service,
 } from "@kubernetes/client-node";
-import type { V1EndpointSlice } from "@kubernetes/client-node";
 import { compareStrings, objectKey } from "../objects.ts";
 import type {
   ClusterSnapshot,
@@ -53,8 +56,12 @@ export interface KubernetesSourceStatus {
   readonly snapshots: number;
 }
 
-const byKey = <T extends { metadata: { namespace?: string; name: string } }>(a: T, b: T) =>
-  compareStrings(objectKey(a), objectKey(b));
+/** Sorted by `namespace/name`, each key computed once (not once per comparison). */
+function sortedByKey<T extends { metadata: { namespace?: string; name: string } }>(xs: readonly T[]): T[] {
+  const keyed = xs.map((o) => ({ k: objectKey(o), o }));
+  keyed.sort((a, b) => compareStrings(a.k, b.k));
+  return keyed.map((x) => x.o);
+}
 
 export class KubernetesClusterSource implements ClusterSource {
   readonly #opts: KubernetesSourceOptions;
@@ -68,6 +75,8 @@ export class KubernetesClusterSource implements ClusterSource {
   #started = false;
   #stopped = false;
   #snapshots = 0;
+  /** How long the owner took with the last snapshot (ms). */
+  #lastHandlingMs = 0;
 
   constructor(opts: KubernetesSourceOptions) {
     this.#opts = opts;
@@ -140,9 +149,9 @@ export class KubernetesClusterSource implements ClusterSource {
     const nodes = this.#nodes.objects() as unknown as NodeLike[];
     return Object.freeze({
       configMap: this.#configMapText(),
-      services: Object.freeze([...services].sort(byKey)),
+      services: Object.freeze(sortedByKey(services)),
       nodes: Object.freeze([...nodes].sort((a, b) => compareStrings(a.metadata.name, b.metadata.name))),
-      endpointSlices: Object.freeze([...slices].sort(byKey)),
+      endpointSlices: Object.freeze(sortedByKey(slices)),
     });
   }
 
@@ -173,15 +182,20 @@ export class KubernetesClusterSource implements ClusterSource {
 
   #changed(): void {
     if (!this.#started || this.#stopped || this.#pending !== undefined) return;
-    this.#pending = this.#timers.setTimeout(() => {
-      this.#pending = undefined;
-      this.#deliver();
-    }, this.#opts.coalesceMs ?? 20);
+    this.#pending = this.#timers.setTimeout(
+      () => {
+        this.#pending = undefined;
+        this.#deliver();
+      },
+      Math.max(this.#opts.coalesceMs ?? 20, this.#lastHandlingMs),
+    );
   }
 
   #deliver(): void {
     if (this.#stopped || this.#onChange === undefined) return;
     this.#snapshots++;
+    const t0 = performance.now();
     this.#onChange(this.snapshot());
+    this.#lastHandlingMs = performance.now() - t0;
   }
 }

@@ -109,7 +109,7 @@ test("Dockerfile: runtime has production deps only, the build output, and a non-
   // The entry point runs what the build emits for src/cli/main.ts (tsconfig.build.json: outDir dist, rootDir .).
   const entry = runtime.body.find((i) => i.op === "ENTRYPOINT");
   assert.ok(entry);
-  assert.deepEqual(JSON.parse(entry.args), ["node", "--max-semi-space-size=1", "dist/src/cli/main.js"]);
+  assert.deepEqual(JSON.parse(entry.args), ["node", "dist/src/cli/main.js"]);
   assert.ok(existsSync(join(ROOT, "src", "cli", "main.ts")));
   const tsb = JSON.parse(readFileSync(join(ROOT, "tsconfig.build.json"), "utf8")) as {
     compilerOptions: { outDir: string; rootDir: string };
