@@ -32,7 +32,7 @@ export const DEFAULT_RACK_BALANCE: RackBalance = {
   linkBandwidthTransitive: true,
 };
 
-const racksFromValues: readonly RacksFrom[] = ["label", "peers"];
+const racksFromValues: readonly RacksFrom[] = ["label", "peers", "peer-asn"];
 export const linkBandwidthModes: readonly LinkBandwidthMode[] = ["off", "endpoints"];
 
 /** `rack-balance`: every key optional; absent means the defaults. */
@@ -93,7 +93,7 @@ export function readLinkBandwidth(r: Reader, f: Fields, protocol: string | undef
 
 function oneOf(text: string, values: readonly string[]): string {
   const hint = closest(text, values);
-  const list = values.length === 2 ? `${values[0]} or ${values[1]}` : values.join(", ");
+  const list = `${values.slice(0, -1).join(", ")} or ${values[values.length - 1]}`;
   return `must be ${list}, not ${quote(text)}${hint === undefined ? "" : ` (did you mean ${JSON.stringify(hint)}?)`}`;
 }
 

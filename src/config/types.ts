@@ -18,14 +18,15 @@ export interface Config {
 }
 
 /** How a node's rack is found (signalbox addition, issue #8). */
-export type RacksFrom = "label" | "peers";
+export type RacksFrom = "label" | "peers" | "peer-asn";
 
 export interface RackBalance {
   /** Node label naming the rack. Default `topology.kubernetes.io/zone`. */
   readonly rackLabel: string;
   /**
    * `label`: the rack is the value of `rackLabel` (a node without it falls back to its peers);
-   * `peers`: nodes that session with the same ToR peers share a rack. Default `label`.
+   * `peers`: nodes that session with the same ToR peers (addresses) share a rack;
+   * `peer-asn`: nodes whose peers have the same AS numbers share a rack. Default `label`.
    */
   readonly racksFrom: RacksFrom;
   /** Warn when the largest traffic share is above this many times the fair share. Default 1.5. */

@@ -41,6 +41,7 @@ const HOLD = 9;
 const LOCAL_IP = "10.100.81.1";
 const CLUSTER_IP = "10.100.81.2";
 const ZONE = "topology.kubernetes.io/zone";
+const HOSTNAME = "kubernetes.io/hostname";
 
 interface NodeSpec {
   name: string;
@@ -67,7 +68,7 @@ function objects(localEndpoints: (n: NodeSpec) => number = (n) => n.endpoints): 
   const nodes = NODES.map((n) => ({
     apiVersion: "v1",
     kind: "Node",
-    metadata: { name: n.name, labels: { [ZONE]: n.rack } },
+    metadata: { name: n.name, labels: { [ZONE]: n.rack, [HOSTNAME]: n.name } },
   }));
   let pod = 0;
   const endpoints = (perNode: (n: NodeSpec) => number) =>
@@ -99,30 +100,43 @@ function objects(localEndpoints: (n: NodeSpec) => number = (n) => n.endpoints): 
   ];
 }
 
-function config(node: NodeSpec, linkBandwidth: boolean): SpeakerConfig {
-  const tor = TORS.find((t) => t.rack === node.rack)!;
+function peerOf(node: NodeSpec, selector: boolean): SpeakerConfig["peers"][number] {
   return {
-    peers: [
-      {
-        address: `10.0.${node.net}.1`,
-        peerAsn: tor.asn,
-        myAsn: NODE_AS,
-        holdTime: HOLD,
-        routerId: `10.0.${node.net}.2`,
-      },
-    ],
+    address: `10.0.${node.net}.1`,
+    peerAsn: TORS.find((t) => t.rack === node.rack)!.asn,
+    myAsn: NODE_AS,
+    holdTime: HOLD,
+    routerId: `10.0.${node.net}.2`,
+    ...(selector ? { extra: [`node-selectors: [{match-labels: {"${HOSTNAME}": "${node.name}"}}]`] } : {}),
+  };
+}
+
+/**
+ * The node's config: its own peer only, or (`shared`) one ConfigMap for the whole cluster as
+ * in production: every node's peer, each selected by the node's hostname label (per-link
+ * peering: every node has its own ToR address).
+ */
+function config(node: NodeSpec, linkBandwidth: boolean, shared = false): SpeakerConfig {
+  return {
+    peers: shared ? NODES.map((n) => peerOf(n, true)) : [peerOf(node, false)],
     pools: [{ name: linkBandwidth ? "weighted" : "plain", addresses: ["10.100.81.0/24"] }],
   };
 }
 
 /** The ConfigMap with our additions, which the harness's YAML writer does not know. */
-function writeConfig(sp: SignalboxSpeaker, node: NodeSpec, linkBandwidth: boolean, transitive = true): void {
-  let yaml = configYaml(config(node, linkBandwidth));
+function writeConfig(
+  sp: SignalboxSpeaker,
+  node: NodeSpec,
+  linkBandwidth: boolean,
+  transitive = true,
+  racksFrom = "label",
+): void {
+  let yaml = configYaml(config(node, linkBandwidth, racksFrom !== "label"));
   yaml = yaml.replace(
     "  protocol: bgp\n",
     `  protocol: bgp\n  link-bandwidth: ${linkBandwidth ? "endpoints" : "off"}\n`,
   );
-  yaml += `rack-balance:\n  rack-label: "${ZONE}"\n  imbalance-threshold: 1.5\n  link-bandwidth-transitive: ${transitive}\n`;
+  yaml += `rack-balance:\n  rack-label: "${ZONE}"\n  racks-from: ${racksFrom}\n  imbalance-threshold: 1.5\n  link-bandwidth-transitive: ${transitive}\n`;
   sp.writeManifest("config.json", {
     apiVersion: "v1",
     kind: "ConfigMap",
@@ -442,4 +456,22 @@ test("rack balance: uneven racks are warned about; link-bandwidth weights reach 
       assert.deepEqual(r1?.extendedCommunities, [], JSON.stringify(r1));
     },
   );
+
+  await t.test("racks-from: peer-asn finds the racks without labels: each ToR has its own AS", async () => {
+    for (const n of NODES) writeConfig(speakers.get(n.name)!, n, false, true, "peer-asn");
+    const b = await waitFor(() => balanceOf(speakers.get("d")!), {
+      what: "the analysis to name racks by their ToR's AS",
+      timeoutMs: 15_000,
+      until: (x) => x.services.some((s) => s.racks.some((r) => r.rack === "as:65001")),
+    });
+    const cluster = b.services.find((s) => s.service === "default/web-cluster")!;
+    assert.deepEqual(
+      cluster.racks.map((r) => [r.rack, r.nodes]),
+      [
+        ["as:65001", 1],
+        ["as:65002", 3],
+      ],
+    );
+    assert.match(cluster.warning ?? "", /rack as:65001: 1 node announces and takes 50% of traffic/);
+  });
 });

@@ -54,6 +54,11 @@ describe("rack-balance: defaults and valid values", () => {
     });
   });
 
+  it("racks-from: each value", () => {
+    for (const v of ["label", "peers", "peer-asn"] as const)
+      assert.equal(valid(withBalance(`  racks-from: ${v}\n`)).config.rackBalance.racksFrom, v);
+  });
+
   it("thresholds: whole numbers, 1 and the maximum are accepted", () => {
     for (const [text, n] of [
       ["1", 1],
@@ -106,16 +111,16 @@ describe("rack-balance: invalid values", () => {
     onlyError(text, { path: "rack-balance.rack-label", message: "must be a string, not a list" });
   });
 
-  it("racks-from must be label or peers", () => {
+  it("racks-from must be label, peers or peer-asn", () => {
     const text = withBalance("  racks-from: peer\n");
     onlyError(text, {
       path: "rack-balance.racks-from",
-      message: 'must be label or peers, not "peer" (did you mean "peers"?)',
+      message: 'must be label, peers or peer-asn, not "peer" (did you mean "peers"?)',
       ...at(text, "peer\n"),
     });
     onlyError(withBalance("  racks-from: zone\n"), {
       path: "rack-balance.racks-from",
-      message: 'must be label or peers, not "zone"',
+      message: 'must be label, peers or peer-asn, not "zone"',
     });
   });
 

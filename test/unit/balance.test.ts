@@ -245,6 +245,52 @@ rack-balance:
     close(b.imbalance, 1.5);
   });
 
+  it("racks-from: peer-asn groups nodes whose ToRs share an AS, whatever address each node peers with", () => {
+    const text = (from: string) => `peers:
+- peer-address: 10.0.1.1
+  peer-asn: 65001
+  my-asn: 64500
+  node-selectors: [{match-labels: {link: one}}]
+- peer-address: 10.0.2.1
+  peer-asn: 65002
+  my-asn: 64500
+  node-selectors: [{match-labels: {link: two}}]
+- peer-address: 10.0.3.1
+  peer-asn: 65002
+  my-asn: 64500
+  node-selectors: [{match-labels: {link: three}}]
+address-pools:
+- name: web
+  protocol: bgp
+  addresses: [198.51.100.0/24]
+rack-balance:
+  racks-from: ${from}
+`;
+    const s = snapshot(
+      [node("n1", { link: "one" }), node("n2", { link: "two" }), node("n3", { link: "three" })],
+      [svc("web", "198.51.100.1")],
+    );
+    const byAsn = parseConfig(text("peer-asn"));
+    const byAddress = parseConfig(text("peers"));
+    assert.ok(byAsn.ok && byAddress.ok);
+    assert.deepEqual(
+      only(byAsn.config, s).racks.map((r) => [r.rack, r.nodes]),
+      [
+        ["as:65001", 1],
+        ["as:65002", 2],
+      ],
+    );
+    // By address, each per-link peer looks like a rack of its own.
+    assert.deepEqual(
+      only(byAddress.config, s).racks.map((r) => [r.rack, r.nodes]),
+      [
+        ["tor:10.0.1.1", 1],
+        ["tor:10.0.2.1", 1],
+        ["tor:10.0.3.1", 1],
+      ],
+    );
+  });
+
   it("racks-from: label falls back to peers for unlabelled nodes, and says so", () => {
     const r = peered("label");
     assert.ok(r.ok);

@@ -7,7 +7,7 @@
  *
  * Which nodes announce follows plan()'s rules for every node (announcers.ts), so the analysis
  * agrees with what the speakers do. Racks come from a node label (`rack-balance.rack-label`) or from
- * the ToR peers a node sessions with (its peers' `node-selectors`).
+ * the ToR peers a node sessions with (its peers' `node-selectors`), by their addresses or AS numbers.
  */
 import type { IpAddress } from "../../../protocol/ip/index.ts";
 import {
@@ -84,10 +84,19 @@ export interface BalanceReport {
   readonly notes: readonly string[];
 }
 
-/** `tor:10.0.1.1` or `tor:10.0.1.1+10.0.1.2`: the rack of a node found by its peers. */
+/** `tor:10.0.1.1` or `tor:10.0.1.1+10.0.1.2`: the rack of a node found by its peers' addresses. */
 export function peersRack(peerAddresses: readonly IpAddress[]): string {
   const names = [...new Set(peerAddresses.map(String))].sort(compareStrings);
   return names.length === 0 ? "no-peer" : `tor:${names.join("+")}`;
+}
+
+/**
+ * `as:65001` or `as:65001+65002`: the rack of a node found by its peers' AS numbers. In an
+ * RFC 7938 Clos every ToR has its own AS (§5.2.1), whatever address each node peers with.
+ */
+export function peerAsnRack(peerAsns: readonly number[]): string {
+  const asns = [...new Set(peerAsns)].sort((a, b) => a - b);
+  return asns.length === 0 ? "no-peer" : `as:${asns.join("+")}`;
 }
 
 export function analyzeBalance(
@@ -108,9 +117,11 @@ export function analyzeBalance(
   const unlabelled: string[] = [];
   for (const n of nodes) {
     const name = n.metadata.name;
-    const byPeers = peersRack((peersOf.get(name) ?? []).map((p) => p.peerAddress));
+    const peers = peersOf.get(name) ?? [];
+    const byPeers = peersRack(peers.map((p) => p.peerAddress));
     const label = nodeLabels(n).get(settings.rackLabel);
     if (settings.racksFrom === "peers") rackOf.set(name, byPeers);
+    else if (settings.racksFrom === "peer-asn") rackOf.set(name, peerAsnRack(peers.map((p) => p.peerAsn)));
     else if (label !== undefined && label !== "") rackOf.set(name, label);
     else {
       rackOf.set(name, byPeers);

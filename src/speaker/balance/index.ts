@@ -7,6 +7,7 @@ export {
   analyzeBalance,
   type BalanceReport,
   type NodeShare,
+  peerAsnRack,
   peersRack,
   type RackShare,
   type ServiceBalance,
