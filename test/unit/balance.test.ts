@@ -335,6 +335,47 @@ describe("analyzeBalance: what does not count", () => {
     );
   });
 
+  it("Local: endpoints on nodes that do not announce are idle, said so, and left out of the ratio", () => {
+    const nodes = [
+      ...racks(1, 1),
+      node("r2-x", { [ZONE]: "r2", "node.kubernetes.io/exclude-from-external-load-balancers": "" }),
+    ];
+    const b = only(
+      config(),
+      snapshot(
+        nodes,
+        [svc("api", "198.51.100.2", "Local")],
+        [slice("api", { "r1-0": 1, "r2-0": 1, "r2-x": 2 })],
+      ),
+    );
+    assert.equal(b.idleEndpoints, 2);
+    close(b.imbalance, 1, "1 and 1 endpoints on the announcing nodes, 50% each");
+    assert.match(
+      b.summary,
+      /rack r2: 1 node with 1 endpoint announces and takes 50% of traffic \(50% per endpoint\); 2 endpoints on nodes that do not announce take none/,
+    );
+    const cluster = only(
+      config(),
+      snapshot(nodes, [svc("api", "198.51.100.2")], [slice("api", { "r1-0": 1, "r2-x": 2 })]),
+    );
+    assert.equal(cluster.idleEndpoints, 0, "Cluster: kube-proxy reaches every endpoint");
+  });
+
+  it("dual-stack: a pod listed in the IPv4 and the IPv6 EndpointSlice counts once", () => {
+    const v4 = slice("api", { "r1-0": 2, "r2-0": 1 });
+    const v6: EndpointSliceLike = { ...slice("api", { "r1-0": 2, "r2-0": 1 }), addressType: "IPv6" };
+    const v6named: EndpointSliceLike = { ...v6, metadata: { ...v6.metadata, name: "api-2" } };
+    const s = snapshot(racks(1, 1), [svc("api", "198.51.100.2", "Local")], [v4, v6named]);
+    assert.deepEqual(
+      only(weighted(), s).nodes.map((n) => [n.node, n.endpoints, n.weight]),
+      [
+        ["r1-0", 2, 2],
+        ["r2-0", 1, 1],
+      ],
+    );
+    assert.equal(plan(weighted(), s, "r1-0").bgp[0]!.routes[0]!.linkBandwidth, 2 * LINK_BANDWIDTH_UNIT);
+  });
+
   it("layer-2 Services, Services without an IP, and a cluster without Nodes give no entries", () => {
     const c = parseConfig("address-pools:\n- name: l2\n  protocol: layer2\n  addresses: [192.168.1.0/24]\n");
     assert.ok(c.ok);

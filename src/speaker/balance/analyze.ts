@@ -66,6 +66,11 @@ export interface ServiceBalance {
   readonly imbalance: number;
   /** The same with link-bandwidth weighting honoured end to end. */
   readonly weightedImbalance: number;
+  /**
+   * Local only: serving endpoints on nodes that do not announce the Service (excluded,
+   * cordoned, without a peer, …): they take no external traffic. Not part of the ratio.
+   */
+  readonly idleEndpoints: number;
   /** True when every pool of its announced addresses has `link-bandwidth: endpoints`. */
   readonly linkBandwidth: boolean;
   /** Pools of the announced addresses, sorted. */
@@ -164,9 +169,13 @@ export function analyzeBalance(
       endpoints: counts.get(node) ?? 0,
       weight: policy === "Local" ? (counts.get(node) ?? 0) : 1,
     }));
-    const poolList = pools;
-    const linkBandwidth = poolList.length > 0 && poolList.every((p) => poolCorrects.get(p) === true);
-    out.push(serviceBalance(key, policy, announcers, poolList, linkBandwidth, settings.imbalanceThreshold));
+    const announcing = new Set(names);
+    let idle = 0;
+    if (policy === "Local") for (const [node, n] of counts) if (!announcing.has(node)) idle += n;
+    const linkBandwidth = pools.length > 0 && pools.every((p) => poolCorrects.get(p) === true);
+    out.push(
+      serviceBalance(key, policy, announcers, idle, pools, linkBandwidth, settings.imbalanceThreshold),
+    );
   }
   return { settings, services: out, notes };
 }
@@ -175,6 +184,7 @@ function serviceBalance(
   service: string,
   policy: TrafficPolicy,
   announcers: readonly Announcer[],
+  idleEndpoints: number,
   pools: readonly string[],
   linkBandwidth: boolean,
   threshold: number,
@@ -221,6 +231,7 @@ function serviceBalance(
     fairShare,
     imbalance,
     weightedImbalance,
+    idleEndpoints,
     linkBandwidth,
     pools,
     threshold,
@@ -234,6 +245,7 @@ function serviceBalance(
     fairShare,
     imbalance,
     weightedImbalance,
+    idleEndpoints,
     linkBandwidth,
     pools,
     summary: words.summary,

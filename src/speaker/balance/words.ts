@@ -29,6 +29,7 @@ export interface ImbalanceFacts {
   readonly fairShare: number;
   readonly imbalance: number;
   readonly weightedImbalance: number;
+  readonly idleEndpoints: number;
   readonly linkBandwidth: boolean;
   readonly pools: readonly string[];
   readonly threshold: number;
@@ -68,7 +69,9 @@ export function rackPhrase(r: RackLike, nodes: readonly NodeLike[], policy: Traf
 }
 
 export function describeImbalance(f: ImbalanceFacts): { summary: string; warning: string | undefined } {
-  const racks = f.racks.map((r) => rackPhrase(r, f.nodes, f.policy)).join("; ");
+  let racks = f.racks.map((r) => rackPhrase(r, f.nodes, f.policy)).join("; ");
+  if (f.idleEndpoints > 0)
+    racks += `; ${plural(f.idleEndpoints, "endpoint")} on nodes that do not announce ${f.idleEndpoints === 1 ? "takes" : "take"} none`;
   let summary = `${racks}; imbalance ${ratio(f.imbalance)}× (threshold ${ratio(f.threshold)})`;
   if (f.linkBandwidth) {
     const weighted = f.racks.map((r) => `rack ${r.rack} ${percent(r.weightedShare)}`).join(", ");
