@@ -195,10 +195,11 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export function describeTarget(t: Target, node?: string): string {
   const n = node ?? t.node;
   const name = n === t.address ? undefined : n;
-  const parts = [t.pod !== undefined ? `pod ${t.pod}` : undefined, t.address].filter(
+  const parts = [t.pod !== undefined ? `pod ${t.pod}` : undefined, t.address || undefined].filter(
     (x): x is string => x !== undefined,
   );
-  return name !== undefined ? `${t.role} ${name} (${parts.join(", ")})` : `${t.role} ${parts.join(", ")}`;
+  if (name !== undefined) return `${t.role} ${name}${parts.length ? ` (${parts.join(", ")})` : ""}`;
+  return parts.length ? `${t.role} ${parts.join(", ")}` : t.role;
 }
 
 /** Merges what each process said (or why it could not be asked) into one report. */
@@ -509,16 +510,17 @@ function controllerLines(r: StatusReport): string[] {
   if (r.controllers.length === 0) return ["Controller: not asked (no --controller given)"];
   const out: string[] = [];
   for (const c of r.controllers) {
-    const who = describeTarget(c.target, c.doc?.identity);
+    const where = describeTarget(c.target, c.doc?.identity).replace(/^controller ?/, "");
+    const who = where === "" ? "Controller" : `Controller ${where}`;
     if (c.doc === undefined) {
-      out.push(`Controller ${who.replace(/^controller /, "")}: UNREACHABLE: ${c.error}`);
+      out.push(`${who}: UNREACHABLE: ${c.error}`);
       continue;
     }
     const d = c.doc;
     const role =
       d.leaderElection === "disabled" ? "single (no leader election)" : d.leader ? "leader" : "standby";
     const counts = `${list(d.services).length} Service${list(d.services).length === 1 ? "" : "s"} allocated, ${list(d.problems).length} problem${list(d.problems).length === 1 ? "" : "s"}`;
-    out.push(`Controller ${who.replace(/^controller /, "")}: ${role}, ${configLine(d.config)}, ${counts}`);
+    out.push(`${who}: ${role}, ${configLine(d.config)}, ${counts}`);
     out.push(...configErrors(d.config, "  "));
     if (d.writes?.lastError) out.push(`  last write error: ${d.writes.lastError}`);
   }
@@ -569,9 +571,9 @@ function speakerLines(r: StatusReport): string[] {
   const out: string[] = [];
   for (const s of r.speakers) {
     out.push("");
-    const where = describeTarget(s.target, s.node).replace(/^speaker /, "");
+    const where = describeTarget(s.target, s.node || undefined).replace(/^speaker ?/, "");
     if (s.doc === undefined) {
-      out.push(`BGP sessions on ${where}: UNREACHABLE: ${s.error}`);
+      out.push(where === "" ? `Speakers: ${s.error}` : `BGP sessions on ${where}: UNREACHABLE: ${s.error}`);
       continue;
     }
     const d = s.doc;
@@ -769,7 +771,7 @@ export function hostPort(host: string, port: number): string {
 /**
  * Each signalbox Pod as a target: its IP and the container port named `monitoring` (deploy/),
  * or `status`, else the role's default port. A Pod without an IP yet is listed as not
- * reachable, with its phase.
+ * reachable, with its phase; so is a role without any Pod.
  */
 export function targetsFromPods(pods: readonly PodLike[]): { targets: Target[]; unreached: Fetched[] } {
   const targets: Target[] = [];
@@ -799,5 +801,13 @@ export function targetsFromPods(pods: readonly PodLike[]): { targets: Target[]; 
     }
     targets.push({ ...base, address: hostPort(ip, port) });
   }
+  // A cluster runs both: a role without any Pod (scaled to 0, not deployed) is worth an error.
+  for (const role of ["controller", "speaker"] as const)
+    if (![...targets, ...unreached.map((u) => u.target)].some((t) => t.role === role))
+      unreached.push({
+        target: { role, address: "" },
+        ok: false,
+        error: `no ${role} Pod found (label ${COMPONENT_LABEL}=${role})`,
+      });
   return { targets, unreached };
 }

@@ -366,6 +366,33 @@ describe("targetsFromPods", () => {
   });
 });
 
+describe("targetsFromPods: a role without Pods", () => {
+  it("is an error naming the role, shown in the tables", () => {
+    const r = targetsFromPods([
+      {
+        metadata: { name: "s1", labels: { "app.kubernetes.io/component": "speaker" } },
+        status: { podIP: "10.0.0.11" },
+      },
+    ]);
+    assert.deepEqual(r.targets, [{ role: "speaker", pod: "s1", address: "10.0.0.11:7473" }]);
+    assert.deepEqual(r.unreached, [
+      {
+        target: { role: "controller", address: "" },
+        ok: false,
+        error: "no controller Pod found (label app.kubernetes.io/component=controller)",
+      },
+    ]);
+    const report = mergeStatus([...r.unreached, ok("speaker", "10.0.0.11:7473", speakerN1, { pod: "s1" })]);
+    assert.equal(report.unreachable[0]!.who, "controller");
+    assert.match(
+      renderOverview(report),
+      /^Controller: UNREACHABLE: no controller Pod found \(label app\.kubernetes\.io\/component=controller\)$/m,
+    );
+    const none = mergeStatus(targetsFromPods([]).unreached);
+    assert.match(renderOverview(none), /^Speakers: no speaker Pod found/m);
+  });
+});
+
 describe("helpers", () => {
   it("formatDuration", () => {
     assert.deepEqual([0, 42, 312, 3725, 97200].map(formatDuration), ["0s", "42s", "5m12s", "1h02m", "1d03h"]);
