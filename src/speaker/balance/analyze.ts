@@ -69,8 +69,9 @@ export interface ServiceBalance {
   /**
    * Local only: serving endpoints on nodes that do not announce the Service (excluded,
    * cordoned, without a peer, …): they take no external traffic. Not part of the ratio.
+   * Always set by analyzeBalance; optional for reports written before it existed.
    */
-  readonly idleEndpoints: number;
+  readonly idleEndpoints?: number;
   /** True when every pool of its announced addresses has `link-bandwidth: endpoints`. */
   readonly linkBandwidth: boolean;
   /** Pools of the announced addresses, sorted. */
