@@ -289,8 +289,11 @@ export class L2Runtime {
       this.log.info({ interface: port.name, mac: String(port.mac) }, "layer-2 port open");
       this.sendHeartbeats(now);
     } catch (e) {
-      this.error = `${port.name}: ${(e as Error).message}`;
-      this.log.error({ interface: port.name, err: e }, "cannot open a packet socket: layer 2 unavailable");
+      const error = `${port.name}: ${(e as Error).message}`;
+      // Tried again at every rescan: log when the problem changes, not every 2 s.
+      if (error !== this.error)
+        this.log.error({ interface: port.name, err: e }, "cannot open a packet socket: layer 2 unavailable");
+      this.error = error;
     }
   }
 
@@ -404,7 +407,9 @@ export class L2Runtime {
     if (!this.isReady && this.warmupUntil !== undefined && now >= this.warmupUntil) {
       this.isReady = true;
       this.log.info({ alive: [...this.computeAlive(now)] }, "layer 2 ready: taking part in elections");
-      this.nextHeartbeat = now; // tell the peers at once
+      // Tell the peers first, so they yield before our gratuitous ARP reaches them (else they
+      // would take it for a conflict and answer it).
+      this.sendHeartbeats(now);
       this.elect(now);
     }
     if (this.ports.size > 0 && now >= this.nextHeartbeat) this.sendHeartbeats(now);
