@@ -585,13 +585,30 @@ function speakerLines(r: StatusReport): string[] {
           : `BGP listener DOWN on ${d.listener.address}: ${d.listener.error ?? "?"}`;
     const l2 =
       d.layer2 === undefined ? "" : d.layer2.error ? `, layer 2 DOWN: ${d.layer2.error}` : ", layer 2 up";
-    out.push(`BGP sessions on ${where}: ${configLine(d.config)}, ${listener}${l2}`);
+    out.push(`BGP sessions on ${where}: ${configLine(d.config)}, ${listener}${l2}${sourceNote(d.source)}`);
     out.push(...configErrors(d.config, "  "));
+    out.push(...sourceProblems(d.source, "  "));
     const rows = r.sessions.filter((x) => x.node === s.node);
     if (rows.length === 0) out.push("  no BGP sessions (no peer selects this node)");
     else out.push(...sessionTable(rows, "  "));
   }
   return out;
+}
+
+/** `, API not watching`: the speaker's view of the cluster may be old (it keeps announcing it). */
+function sourceNote(source: unknown): string {
+  if (!isObject(source)) return "";
+  if (source["synced"] === false) return ", API not synced yet";
+  if (source["connected"] === false) return ", API watch down (announcing its last view)";
+  return "";
+}
+
+/** Standalone speakers: the manifest folder's problems (`source.problems`). */
+function sourceProblems(source: unknown, indent: string): string[] {
+  if (!isObject(source) || !Array.isArray(source["problems"])) return [];
+  return source["problems"]
+    .filter((p) => typeof p === "string")
+    .map((p) => `${indent}manifest problem: ${p}`);
 }
 
 /** `n1, n2 (noLocalEndpoints); n3 (nodeCordoned)`: nodes grouped by reason. */
@@ -602,7 +619,13 @@ function groupByReason(items: readonly { node: string; reason: string }[]): stri
 }
 
 function serviceLines(r: StatusReport): string[] {
-  if (r.services.length === 0) return ["", "Services: none of type LoadBalancer"];
+  if (r.services.length === 0)
+    return [
+      "",
+      r.controller === undefined && r.speakers.every((s) => s.doc === undefined)
+        ? "Services: unknown (neither the controller nor any speaker was reached)"
+        : "Services: none of type LoadBalancer",
+    ];
   const rows = r.services.map((s) => {
     const notes = [
       s.notAnnouncing.length ? groupByReason(s.notAnnouncing) : "",

@@ -255,7 +255,7 @@ export async function main(args: string[]): Promise<number> {
   let found = true;
   if (values.json) {
     process.stdout.write(`${JSON.stringify(reportJson(report, service), null, 2)}\n`);
-    if (service !== undefined) found = report.services.some((s) => s.service === service);
+    if (service !== undefined) found = explainService(report, service).found;
   } else if (service !== undefined) {
     const e = explainService(report, service);
     found = e.found;

@@ -230,6 +230,27 @@ describe("renderOverview", () => {
     assert.match(t, /Not reached \(their view is missing above\): speaker c:1/);
     assert.match(t, /^Controller: not asked/m);
   });
+
+  it("tells when a speaker's API watch is down, and a standalone speaker's manifest problems", () => {
+    const down = { ...speakerN1, source: { ...(speakerN1.source as object), connected: false } };
+    const files = {
+      ...speakerN2,
+      source: { dir: "/etc/signalbox", problems: ["services.yaml (line 3, col 7): YAML syntax error"] },
+    };
+    const t = renderOverview(mergeStatus([ok("speaker", "a:1", down), ok("speaker", "b:1", files)]));
+    assert.match(
+      t,
+      /^BGP sessions on n1 \(a:1\): config valid, BGP listener off, layer 2 up, API watch down \(announcing its last view\)$/m,
+    );
+    assert.match(t, /^ {2}manifest problem: services\.yaml \(line 3, col 7\): YAML syntax error$/m);
+  });
+
+  it("nothing reached: the Services are unknown, not absent", () => {
+    const t = renderOverview(
+      mergeStatus([{ target: { role: "speaker", address: "a:1" }, ok: false, error: "connection refused" }]),
+    );
+    assert.match(t, /^Services: unknown \(neither the controller nor any speaker was reached\)$/m);
+  });
 });
 
 describe("explainService", () => {
