@@ -22,7 +22,7 @@
 
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { frr, type KernelNextHop, Lab, need, waitFor } from "./lib/index.ts";
+import { bird, frr, type KernelNextHop, Lab, need, waitFor } from "./lib/index.ts";
 import type { FrrRouter } from "./lib/routers/frr.ts";
 import type { SignalboxSpeaker, SpeakerConfig } from "./lib/speaker.ts";
 import * as speaker from "./lib/speaker.ts";
@@ -474,4 +474,104 @@ test("rack balance: uneven racks are warned about; link-bandwidth weights reach 
     );
     assert.match(cluster.warning ?? "", /rack as:65001: 1 node announces and takes 50% of traffic/);
   });
+});
+
+test("a router that does not weight ECMP (BIRD 2) keeps the route and the community, and splits evenly", async (t) => {
+  if (!need(t, ["bird"])) return;
+  const lab = await Lab.create();
+  labs.push(lab);
+  const torNs = await lab.addNamespace("tor");
+  const nodes = [
+    { name: "p", net: 86, endpoints: 1 },
+    { name: "q", net: 87, endpoints: 3 },
+  ];
+  const tor = await bird.start(lab, torNs, {
+    asn: 65001,
+    routerId: "10.0.86.1",
+    multipath: 8,
+    neighbors: nodes.map((n) => ({ address: `10.0.${n.net}.2`, peerAs: NODE_AS, holdTime: HOLD })),
+  });
+  const objects = [
+    ...nodes.map((n) => ({
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name: n.name, labels: { [ZONE]: "r1" } },
+    })),
+    {
+      apiVersion: "discovery.k8s.io/v1",
+      kind: "EndpointSlice",
+      metadata: { name: "web-1", namespace: "default", labels: { "kubernetes.io/service-name": "web" } },
+      addressType: "IPv4",
+      endpoints: nodes.flatMap((n, i) =>
+        Array.from({ length: n.endpoints }, (_, k) => ({
+          addresses: [`10.244.${i}.${k + 1}`],
+          conditions: { ready: true },
+          nodeName: n.name,
+        })),
+      ),
+    },
+  ];
+  for (const n of nodes) {
+    const ns = await lab.addNamespace(`node-${n.name}`);
+    await lab.addVeth(
+      { ns: torNs, ifname: `to-${n.name}`, addresses: [`10.0.${n.net}.1/24`] },
+      { ns, ifname: "eth0", addresses: [`10.0.${n.net}.2/24`] },
+    );
+    const cfg: SpeakerConfig = {
+      peers: [
+        {
+          address: `10.0.${n.net}.1`,
+          peerAsn: 65001,
+          myAsn: NODE_AS,
+          holdTime: HOLD,
+          routerId: `10.0.${n.net}.2`,
+        },
+      ],
+      pools: [{ name: "weighted", addresses: ["10.100.86.0/24"] }],
+    };
+    const sp = await speaker.start(lab, ns, {
+      node: n.name,
+      ...cfg,
+      services: [{ name: "web", ips: ["10.100.86.1"], externalTrafficPolicy: "Local" }],
+      objects,
+      logLevel: "info",
+    });
+    sp.writeManifest("config.json", {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { namespace: "metallb-system", name: "config" },
+      data: {
+        config: configYaml(cfg).replace(
+          "  protocol: bgp\n",
+          "  protocol: bgp\n  link-bandwidth: endpoints\n",
+        ),
+      },
+    });
+  }
+  // Both paths arrive with the community. BIRD prints an extended community it does not know
+  // as "(unknown 0x<subtype>, <AS>, <value>)": subtype 4, our AS, the bandwidth's float32 bits.
+  const paths = await tor.waitRoute("10.100.86.1/32", {
+    timeoutMs: 30_000,
+    until: (ps) => ps.length === 2 && ps.every((p) => p.extendedCommunities.length === 1),
+  });
+  const floatBits = (x: number) => {
+    const v = new DataView(new ArrayBuffer(4));
+    v.setFloat32(0, x);
+    return v.getUint32(0);
+  };
+  const seen = paths.map((p) => p.extendedCommunities[0]).sort();
+  const want = nodes.map((n) => `(unknown 0x4, ${NODE_AS}, ${floatBits(n.endpoints * 125_000)})`).sort();
+  assert.deepEqual(seen, want, JSON.stringify(paths));
+  // The kernel gets plain ECMP: one next hop per node, equal weights, whatever the community says.
+  const hops = await waitFor(() => tor.kernelRoutes("10.100.86.1/32"), {
+    what: "BIRD installing both next hops",
+    timeoutMs: 20_000,
+    until: (h) => h.length === 2,
+  });
+  assert.deepEqual(
+    hops.map((h) => h.weight ?? 1),
+    [1, 1],
+    JSON.stringify(hops),
+  );
+  t.diagnostic(`BIRD: communities ${JSON.stringify(seen)}, kernel ${JSON.stringify(hops)}`);
 });
