@@ -63,3 +63,8 @@ export function systemLinks(root = "/sys/class/net"): LinkInfo[] {
   }
   return out.sort((a, b) => a.index - b.index);
 }
+
+/** A sysctl value from /proc/sys (`net/ipv4/conf/all/arp_ignore`), or undefined if unreadable. */
+export function readSysctl(name: string): string | undefined {
+  return read(`/proc/sys/${name}`);
+}

@@ -76,6 +76,8 @@ export interface L2RuntimeOptions {
   readonly random?: Random;
   readonly arbiter?: LivenessArbiter;
   readonly settings?: Partial<L2Settings>;
+  /** Reads a sysctl (`net/ipv4/conf/all/arp_ignore`); for the strictARP check. */
+  readonly sysctl?: (name: string) => string | undefined;
 }
 
 /** What the speaker's plan gives the runtime. */
@@ -120,6 +122,8 @@ export interface L2AddressStatus {
 export interface L2Status {
   readonly ready: boolean;
   readonly error?: string;
+  /** Host settings that make layer 2 misbehave (e.g. kube-proxy IPVS without strictARP); absent when none. */
+  readonly warnings?: readonly string[];
   readonly incarnation: number;
   readonly settings: { readonly intervalMs: number; readonly holdMs: number };
   readonly interfaces: readonly {
@@ -188,6 +192,7 @@ export class L2Runtime {
   private decided: Map<string, Winner> = new Map();
   private usable: readonly Port[] = [];
   private skipped: readonly { name: string; reason: SkipReason }[] = [];
+  private warnings: string[] = [];
   private readonly ports = new Map<string, OpenPort>();
   private readonly owned = new Map<string, Owned>();
   private readonly counts = new Map<string, Counts>();
@@ -258,6 +263,7 @@ export class L2Runtime {
     const choice = chooseLinks(links);
     this.usable = choice.usable;
     this.skipped = choice.skipped;
+    this.checkHost(links);
     const wanted = new Map<string, Port>();
     for (const a of this.plan.eligible) {
       for (const name of interfacesFor(a.ip, this.plan.poolInterfaces.get(a.pool), this.usable))
@@ -268,6 +274,25 @@ export class L2Runtime {
       if (w === undefined || w.index !== op.port.index || !w.mac.equals(op.port.mac)) this.close(name, op);
     }
     for (const [name, port] of wanted) if (!this.ports.has(name)) this.open(port, now);
+  }
+
+  /**
+   * kube-proxy in IPVS mode puts every Service IP on kube-ipvs0, so every node's kernel would
+   * answer ARP for them too, unless strictARP set arp_ignore=1 and arp_announce=2 (MetalLB
+   * #153; checklist §9.1 "Prerequisites").
+   */
+  private checkHost(links: readonly LinkInfo[]): void {
+    const warnings: string[] = [];
+    if (links.some((l) => l.name.startsWith("kube-ipvs")) && this.opts.sysctl !== undefined) {
+      const ignore = Number(this.opts.sysctl("net/ipv4/conf/all/arp_ignore") ?? "0");
+      const announce = Number(this.opts.sysctl("net/ipv4/conf/all/arp_announce") ?? "0");
+      if (!(ignore >= 1 && announce >= 2))
+        warnings.push(
+          `kube-proxy IPVS (kube-ipvs0) without strictARP: net.ipv4.conf.all.arp_ignore=${ignore}, arp_announce=${announce}; every node's kernel answers ARP for Service IPs. Set strictARP: true in kube-proxy's config (arp_ignore=1, arp_announce=2)`,
+        );
+    }
+    if (warnings.join() !== this.warnings.join()) for (const w of warnings) this.log.warn(w);
+    this.warnings = warnings;
   }
 
   private open(port: Port, now: number): void {
@@ -603,6 +628,7 @@ export class L2Runtime {
     return {
       ready: this.isReady,
       ...(this.error !== undefined ? { error: this.error } : {}),
+      ...(this.warnings.length > 0 ? { warnings: this.warnings } : {}),
       incarnation: this.incarnation,
       settings: { intervalMs: this.s.intervalMs, holdMs: this.s.holdMs },
       interfaces: [

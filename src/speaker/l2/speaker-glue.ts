@@ -4,7 +4,7 @@
  */
 import type { Config } from "../../config/index.ts";
 import type { Logger } from "../../observe/logger.ts";
-import { type LinkInfo, systemLinks } from "../../platform/links.ts";
+import { type LinkInfo, readSysctl, systemLinks } from "../../platform/links.ts";
 import { type Netsys, realNetsys } from "../../platform/netsys.ts";
 import type { Clock } from "../bgp/clock.ts";
 import type { Desired } from "../plan.ts";
@@ -22,6 +22,8 @@ export interface SpeakerL2Options {
   readonly arbiter?: LivenessArbiter;
   /** Heartbeat interval, hold time, warm-up, … (runtime.ts defaultL2Settings). */
   readonly settings?: Partial<L2Settings>;
+  /** Default: /proc/sys of this network namespace. */
+  readonly sysctl?: (name: string) => string | undefined;
 }
 
 export function newL2Runtime(node: string, logger: Logger, o: SpeakerL2Options, clock?: Clock): L2Runtime {
@@ -30,6 +32,7 @@ export function newL2Runtime(node: string, logger: Logger, o: SpeakerL2Options, 
     logger,
     netsys: o.netsys ?? (() => realNetsys()),
     links: o.links ?? (() => systemLinks()),
+    sysctl: o.sysctl ?? (o.links === undefined ? readSysctl : () => undefined),
     ...(o.arbiter ? { arbiter: o.arbiter } : {}),
     ...(o.settings ? { settings: o.settings } : {}),
     ...(clock ? { clock } : {}),

@@ -397,4 +397,43 @@ describe("layer-2 runtime on a fake segment", () => {
     assert.equal(rt.healthy(), false);
     rt.stop();
   });
+
+  it("warns when kube-proxy IPVS runs without strictARP, and not with it", () => {
+    for (const [ignore, announce, warned] of [
+      ["0", "0", true],
+      ["1", "0", true],
+      ["1", "2", false],
+      ["2", "2", false],
+    ] as const) {
+      const seg = new Segment();
+      const st = seg.add("a", "02:00:00:00:00:01");
+      const rt = new L2Runtime({
+        node: "a",
+        logger: silentLogger,
+        netsys: () => seg.netsys(st),
+        links: () => [
+          ...ethLinks(st.mac),
+          {
+            name: "kube-ipvs0",
+            index: 9,
+            mac: "aa:bb:cc:00:00:01",
+            flags: 0x82,
+            operstate: "down",
+            enslaved: false,
+            cidrs: [],
+          },
+        ],
+        clock: new FakeClock(),
+        sysctl: (name) =>
+          name.endsWith("arp_ignore") ? ignore : name.endsWith("arp_announce") ? announce : undefined,
+      });
+      const ips = addresses(1, ["a"]);
+      rt.apply({ eligible: ips, cluster: ips, poolInterfaces: new Map() });
+      const w = rt.status().warnings ?? [];
+      assert.equal(w.length, warned ? 1 : 0, `${ignore}/${announce}: ${w}`);
+      if (warned) assert.match(w[0]!, /strictARP/);
+      assert.equal(rt.status().interfaces.find((i) => i.name === "kube-ipvs0")?.skipped, "virtual");
+      rt.stop();
+    }
+  });
 });
