@@ -155,7 +155,7 @@ export async function main(args: string[]): Promise<number> {
     // Events are told once things settle (at most once a second), not on every snapshot of a burst.
     tell = (snapshot) => {
       latest = snapshot;
-      timer ??= setTimeout(tellNow, 1000);
+      if (timer === undefined) timer = setTimeout(tellNow, 1000);
     };
   }
   const registry = speakerMetrics(() => speaker.status());

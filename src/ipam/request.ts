@@ -149,7 +149,10 @@ export function serviceRequest(svc: ServiceLike, options: RequestOptions = {}): 
   const hit = perClass?.get(cls);
   if (hit !== undefined) return hit;
   const r = readRequest(svc, options);
-  if (perClass === undefined) requestCache.set(svc, (perClass = new Map()));
+  if (perClass === undefined) {
+    perClass = new Map();
+    requestCache.set(svc, perClass);
+  }
   perClass.set(cls, r);
   return r;
 }
