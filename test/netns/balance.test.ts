@@ -2,7 +2,8 @@
 // of our speakers as nodes — rack r1 holds node a, rack r2 holds nodes b, c and d. Equal-cost
 // multipath at the spine sends half of every Service's traffic to rack r1, so node a takes
 // 50% while b, c and d take 16.7% each: the speakers must say so in /status, /metrics and
-// their log. With `link-bandwidth: endpoints` on the pool, each node attaches the Link
+// their log (the analysis runs at most every 5 s, so waits for it allow 20 s). With
+// `link-bandwidth: endpoints` on the pool, each node attaches the Link
 // Bandwidth extended community (RFC 10005) in proportion to the traffic it should take; the
 // ToRs weight their next hops by it (FRR weights multipaths by link bandwidth when every path
 // carries one) and tell the spine the sum of their multipaths (`set extcommunity bandwidth
@@ -297,7 +298,7 @@ test("rack balance: uneven racks are warned about; link-bandwidth weights reach 
     }
     const b = await waitFor(() => balanceOf(speakers.get("a")!), {
       what: "node a's /status balance listing both Services",
-      timeoutMs: 10_000,
+      timeoutMs: 20_000,
       until: (x) => x.services.length === 2,
     });
     const local = b.services.find((s) => s.service === "default/web-local")!;
@@ -397,7 +398,7 @@ test("rack balance: uneven racks are warned about; link-bandwidth weights reach 
     for (const n of NODES) writeConfig(speakers.get(n.name)!, n, true);
     const b = await waitFor(() => balanceOf(speakers.get("a")!), {
       what: "the analysis to see the weighted pool",
-      timeoutMs: 10_000,
+      timeoutMs: 20_000,
       until: (x) => x.services.length === 2 && x.services.every((s) => s.linkBandwidth),
     });
     const local = b.services.find((s) => s.service === "default/web-local")!;
@@ -415,7 +416,7 @@ test("rack balance: uneven racks are warned about; link-bandwidth weights reach 
       speakers.get(n.name)!.writeManifest("extra.json", { apiVersion: "v1", kind: "List", items: fewer });
     const b = await waitFor(() => balanceOf(speakers.get("b")!), {
       what: "the analysis to see d with one endpoint",
-      timeoutMs: 10_000,
+      timeoutMs: 20_000,
       until: (x) =>
         x.services.find((s) => s.service === "default/web-local")?.nodes.find((n) => n.node === "d")
           ?.weight === 1,
@@ -430,7 +431,7 @@ test("rack balance: uneven racks are warned about; link-bandwidth weights reach 
       speakers.get(n.name)!.writeManifest("extra.json", { apiVersion: "v1", kind: "List", items: many });
     const b = await waitFor(() => balanceOf(speakers.get("c")!), {
       what: "the analysis to see d with 150 endpoints",
-      timeoutMs: 10_000,
+      timeoutMs: 20_000,
       until: (x) =>
         x.services.find((s) => s.service === "default/web-local")?.nodes.find((n) => n.node === "d")
           ?.weight === 150,
@@ -461,7 +462,7 @@ test("rack balance: uneven racks are warned about; link-bandwidth weights reach 
     for (const n of NODES) writeConfig(speakers.get(n.name)!, n, false, true, "peer-asn");
     const b = await waitFor(() => balanceOf(speakers.get("d")!), {
       what: "the analysis to name racks by their ToR's AS",
-      timeoutMs: 15_000,
+      timeoutMs: 20_000,
       until: (x) => x.services.some((s) => s.racks.some((r) => r.rack === "as:65001")),
     });
     const cluster = b.services.find((s) => s.service === "default/web-cluster")!;
