@@ -331,6 +331,14 @@ export class Speaker {
     return new IpAddress(4, h.readUInt32BE(0) || 1);
   }
 
+  /**
+   * The latest rack balance report, whole (status() lists per-node shares only for warned or
+   * weighted Services): for `balanceEvents(told, report, node)`.
+   */
+  balanceReport(): BalanceReport | undefined {
+    return this.balance;
+  }
+
   ready(): boolean {
     return this.applied;
   }

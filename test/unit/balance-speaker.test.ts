@@ -108,6 +108,7 @@ test("speaker: balance analysed at once, then throttled; warnings logged once; s
   assert.equal(web?.warning, undefined);
   assert.ok(Math.abs((web?.imbalance ?? 0) - 1) < 1e-9);
   assert.equal(web?.nodes, undefined, "an even, unweighted Service lists racks only");
+  assert.equal(speaker.balanceReport()?.services[0]?.nodes.length, 4, "the whole report keeps them");
   assert.equal(web?.racks.length, 2);
   assert.ok(lines.some((l) => l.includes("ECMP split of Service default/web is within the threshold again")));
 

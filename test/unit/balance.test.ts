@@ -433,6 +433,37 @@ describe("for the controller, status and metrics", () => {
     assert.deepEqual(balanceEvents(fixed.told, even).events, []);
   });
 
+  it("balanceEvents with a teller: only the speaker on the first announcing node tells", () => {
+    const report = analyzeBalance(config(), snapshot(racks(1, 4), [svc("web", "198.51.100.1")]));
+    assert.equal(report.services[0]!.nodes[0]!.node, "r1-0");
+    assert.deepEqual(
+      balanceEvents(new Map(), report, "r1-0").events.map((e) => e.reason),
+      ["UnevenECMP"],
+    );
+    assert.deepEqual(balanceEvents(new Map(), report, "r2-0").events, []);
+    // r1-0 leaves (excluded): r2-0 becomes the teller and tells the standing warning.
+    const without = analyzeBalance(
+      config(),
+      snapshot(
+        [
+          node("r1-0", { [ZONE]: "r1", "node.kubernetes.io/exclude-from-external-load-balancers": "" }),
+          node("r1-1", { [ZONE]: "r1" }),
+          ...racks(0, 4),
+        ],
+        [svc("web", "198.51.100.1")],
+      ),
+    );
+    assert.deepEqual(
+      balanceEvents(new Map(), without, "r2-0").events.map((e) => e.reason),
+      [],
+      "r1-1 sorts first now",
+    );
+    assert.deepEqual(
+      balanceEvents(new Map(), without, "r1-1").events.map((e) => e.reason),
+      ["UnevenECMP"],
+    );
+  });
+
   it("metrics: the imbalance ratio and the warning flag per Service", async () => {
     const report = analyzeBalance(config(), snapshot(racks(1, 4), [svc("web", "198.51.100.1")]));
     const status: SpeakerStatus = {

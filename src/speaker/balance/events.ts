@@ -4,8 +4,11 @@
  * out. An uneven Service gets a Warning `UnevenECMP` when its warning text appears or changes;
  * one that was warned about and no longer is gets a Normal `EvenECMP`. Nothing is told twice.
  *
- * The analysis is the same on every node (one cluster, one config), so one writer — the
- * controller's leader — should tell it, not every speaker.
+ * The analysis is the same on every node (one cluster, one config), so one writer should tell
+ * it: the controller's leader (no `teller`), or, among the speakers, the one on the Service's
+ * first announcing node by name (`teller` = this node's name) — a choice every speaker makes
+ * alike without talking to the others, and that moves on by itself when that node stops
+ * announcing (the new teller tells the standing warning once more).
  */
 import type { BalanceReport } from "./analyze.ts";
 
@@ -20,10 +23,12 @@ export interface BalanceEvent {
 export function balanceEvents(
   told: ReadonlyMap<string, string>,
   report: BalanceReport,
+  teller?: string,
 ): { events: BalanceEvent[]; told: Map<string, string> } {
   const next = new Map<string, string>();
   const events: BalanceEvent[] = [];
   for (const s of report.services) {
+    if (teller !== undefined && s.nodes[0]?.node !== teller) continue;
     if (s.warning === undefined) {
       if (told.has(s.service))
         events.push({
