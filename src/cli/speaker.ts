@@ -6,9 +6,9 @@
  *                     [--bgp-listen [::]:179|off] [--stop graceful|notify] [--log-level info]
  *
  * Without --standalone it watches the Kubernetes API (src/cluster/kubernetes; --kubeconfig or
- * $KUBECONFIG, else the in-cluster service account) and tells on each Service, as an event,
- * whether this node announces it and why not. An API outage changes nothing: the last view
- * keeps being announced, and the informers resync when the API returns.
+ * $KUBECONFIG, else the in-cluster service account). An API outage changes nothing: the last
+ * view keeps being announced, and the informers resync when the API returns. (Which nodes
+ * announce a Service, and why the others do not, is told once per Service by the controller.)
  * --standalone reads Kubernetes manifests from a folder instead of the API (src/cluster/file):
  * the ConfigMap, Services with status.loadBalancer.ingress, and optionally Nodes and
  * EndpointSlices. It watches the folder and applies changes as they come.
@@ -19,13 +19,11 @@
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { FileClusterSource, formatProblem } from "../cluster/file/index.ts";
-import type { ClusterSnapshot } from "../cluster/index.ts";
-import { KubernetesClusterSource, KubernetesWriter, loadKubeConfig } from "../cluster/kubernetes/index.ts";
+import { KubernetesClusterSource, loadKubeConfig } from "../cluster/kubernetes/index.ts";
 import { parseListenAddress, serveEndpoints } from "../observe/http.ts";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../observe/logger.ts";
 import { speakerMetrics } from "../observe/metrics.ts";
 import { hostIpv4Addresses } from "../platform/interfaces.ts";
-import { type ServiceVerdictInput, serviceEvents } from "../speaker/service-events.ts";
 import { Speaker } from "../speaker/speaker.ts";
 
 const USAGE = `Usage: signalbox speaker [--standalone DIR] [options]
@@ -92,7 +90,6 @@ export async function main(args: string[]): Promise<number> {
   await speaker.start();
   let source: FileClusterSource | KubernetesClusterSource;
   let sourceStatus: () => unknown;
-  let tell: (snapshot: ClusterSnapshot) => void = () => {};
   if (dir !== undefined) {
     const files = new FileClusterSource({
       dir,
@@ -117,46 +114,6 @@ export async function main(args: string[]): Promise<number> {
     });
     source = api;
     sourceStatus = () => api.status();
-    const writer = new KubernetesWriter({
-      kubeConfig,
-      component: "signalbox-speaker",
-      instance: node,
-      onError: (m) => logger.warn(m),
-    });
-    let told = new Map<string, string>();
-    let latest: ClusterSnapshot | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const tellNow = () => {
-      timer = undefined;
-      const snapshot = latest!;
-      const services = speaker.status().services as readonly ServiceVerdictInput[];
-      const r = serviceEvents(node, told, services);
-      told = r.told;
-      if (r.events.length === 0) return;
-      const byKey = new Map(
-        snapshot.services.map((s) => [`${s.metadata.namespace || "default"}/${s.metadata.name}`, s]),
-      );
-      for (const e of r.events) {
-        const svc = byKey.get(e.service);
-        if (svc === undefined) continue;
-        writer.event({
-          regarding: {
-            kind: "Service",
-            namespace: svc.metadata.namespace || "default",
-            name: svc.metadata.name,
-            uid: svc.metadata.uid,
-          },
-          type: e.type,
-          reason: e.reason,
-          message: e.message,
-        });
-      }
-    };
-    // Events are told once things settle (at most once a second), not on every snapshot of a burst.
-    tell = (snapshot) => {
-      latest = snapshot;
-      if (timer === undefined) timer = setTimeout(tellNow, 1000);
-    };
   }
   const registry = speakerMetrics(() => speaker.status());
   const server = await serveEndpoints(
@@ -171,7 +128,6 @@ export async function main(args: string[]): Promise<number> {
   await source.start((snapshot) => {
     try {
       speaker.update(snapshot);
-      tell(snapshot);
     } catch (e) {
       // A bug must not take the sessions down: log it, keep running the last plan.
       logger.error({ err: e }, "applying the snapshot failed");

@@ -10,7 +10,7 @@
 import type { LeaderStatus } from "../cluster/kubernetes/index.ts";
 import type { ControllerStatus } from "../controller/controller.ts";
 import type { Reason } from "../speaker/plan.ts";
-import { REASON_TEXT } from "../speaker/service-events.ts";
+import { REASON_TEXT } from "../speaker/reasons.ts";
 import type { SpeakerStatus } from "../speaker/speaker.ts";
 
 export type Role = "speaker" | "controller";

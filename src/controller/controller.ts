@@ -16,6 +16,8 @@ import { type ClusterWriter, describeApiError, isNotFound } from "../cluster/kub
 import { type ConfigChange, ConfigKeeper, type ConfigState } from "../config/keeper.ts";
 import type { PoolStatus } from "../ipam/index.ts";
 import type { Logger } from "../observe/logger.ts";
+import { analyzeBalance, balanceEvents } from "../speaker/balance/index.ts";
+import { announcementEvents, announcements } from "./announcements.ts";
 import {
   type Allocation,
   applyPending,
@@ -37,6 +39,12 @@ export interface ControllerOptions {
   readonly retryMs?: number;
   /** The ConfigMap, for events about it. */
   readonly configMap?: { readonly namespace: string; readonly name: string };
+  /**
+   * Quiet time before telling who announces each Service and how its traffic splits over
+   * racks (one event per Service per change). Default 1000 ms; it grows with the work, so
+   * the analysis never takes more than a fifth of the controller's time.
+   */
+  readonly tellDelayMs?: number;
 }
 
 /** A count that JSON can carry: a number while exact, else its decimal text. */
@@ -97,6 +105,10 @@ export class Controller {
   #allocationFailures = 0;
   #idle: (() => void)[] = [];
   #stopped = false;
+  #tellTimer: ReturnType<typeof setTimeout> | undefined;
+  #tellMs = 0;
+  #toldAnnouncements = new Map<string, string>();
+  #toldBalance = new Map<string, string>();
 
   constructor(o: ControllerOptions) {
     this.#o = o;
@@ -122,6 +134,8 @@ export class Controller {
     if (leading) {
       // What another leader told is not ours to remember; what we told before may be stale.
       this.#told.clear();
+      this.#toldAnnouncements.clear();
+      this.#toldBalance.clear();
       if (this.#config.state.state === "invalid") this.#configChanged("rejected");
       this.#schedule();
     }
@@ -141,6 +155,8 @@ export class Controller {
 
   stop(): void {
     this.#stopped = true;
+    if (this.#tellTimer !== undefined) clearTimeout(this.#tellTimer);
+    this.#tellTimer = undefined;
     if (this.#retry !== undefined) clearTimeout(this.#retry);
     this.#retry = undefined;
   }
@@ -239,6 +255,7 @@ export class Controller {
         this.#pending.set(w.service, { ingress: w.ingress, pool: w.pool, resourceVersion: "", uid: w.uid });
       }
       this.#passes++;
+      this.#scheduleTell();
     } catch (e) {
       // A bug must not stop the loop: log it and try again later.
       this.#log.error({ err: e }, "controller pass failed");
@@ -246,6 +263,56 @@ export class Controller {
     }
     this.#pump();
     this.#wake();
+  }
+
+  #scheduleTell(): void {
+    if (this.#tellTimer !== undefined || this.#stopped) return;
+    const delay = Math.max(this.#o.tellDelayMs ?? 1000, 4 * this.#tellMs);
+    this.#tellTimer = setTimeout(() => {
+      this.#tellTimer = undefined;
+      const t0 = performance.now();
+      try {
+        this.#tellAnnouncements();
+      } catch (e) {
+        this.#log.error({ err: e }, "telling announcements failed");
+      }
+      this.#tellMs = performance.now() - t0;
+    }, delay);
+  }
+
+  /** One event per Service when who announces it changes, and rack-balance warnings (issue #8). */
+  #tellAnnouncements(): void {
+    const config = this.#config.config;
+    const snapshot = this.#snapshot;
+    if (!this.#leader || config === undefined || snapshot === undefined) return;
+    const opts = this.#decideOptions();
+    const list = announcements(config, snapshot, opts);
+    const a = announcementEvents(this.#toldAnnouncements, list);
+    this.#toldAnnouncements = a.told;
+    for (const e of a.events) {
+      const x = e.announcement;
+      this.#o.writer.event({
+        regarding: { kind: "Service", namespace: x.namespace, name: x.name, uid: x.uid },
+        type: e.type,
+        reason: e.reason,
+        message: e.message,
+      });
+    }
+    const report = analyzeBalance(config, snapshot, opts);
+    const b = balanceEvents(this.#toldBalance, report);
+    this.#toldBalance = b.told;
+    const byKey = new Map(list.map((x) => [x.service, x]));
+    for (const e of b.events) {
+      const x = byKey.get(e.service);
+      if (x === undefined) continue;
+      if (e.type === "Warning") this.#log.warn({ service: e.service }, e.message);
+      this.#o.writer.event({
+        regarding: { kind: "Service", namespace: x.namespace, name: x.name, uid: x.uid },
+        type: e.type,
+        reason: e.reason,
+        message: e.message,
+      });
+    }
   }
 
   #retryLater(): void {

@@ -16,7 +16,7 @@ import {
   table,
   targetsFromPods,
 } from "../../../src/cli/status-view.ts";
-import { REASON_TEXT } from "../../../src/speaker/service-events.ts";
+import { REASON_TEXT } from "../../../src/speaker/reasons.ts";
 import { controllerDoc, speakerN1, speakerN2, speakerNoConfig, standbyDoc } from "./fixtures.ts";
 
 const ok = (role: "speaker" | "controller", address: string, doc: unknown, extra = {}): Fetched => ({
