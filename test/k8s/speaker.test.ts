@@ -179,55 +179,57 @@ test("speakers on a real API announce to an FRR ToR, follow endpoints and nodes,
       assert.equal(st.peers[0]?.prefixes.advertised.ipv4, 1);
     });
 
-    await t.test("Local policy follows EndpointSlices; one event on the Service says who announces and why not", async () => {
-      await api.ok(
-        "POST",
-        `/api/v1/namespaces/${APP}/services`,
-        service("local", { externalTrafficPolicy: "Local" }),
-      );
-      const local = await ipOf(api, "local");
-      await api.ok(
-        "POST",
-        `/apis/discovery.k8s.io/v1/namespaces/${APP}/endpointslices`,
-        slice("local", [{ node: "n2", ready: true }]),
-      );
-      await expectHops(local, [addr("n2")], "only n2 (it has the ready endpoint)");
-      const st = await speakers.get("n1")!.status<{ services: { service: string; reason: string }[] }>();
-      assert.equal(st.services.find((s) => s.service === `${APP}/local`)?.reason, "noLocalEndpoints");
-      await waitFor(
-        "one event on the Service naming who announces and why the other does not",
-        async () => {
-          const ev = await api.ok<{ items: { reason: string; message: string; involvedObject: { name: string } }[] }>(
-            "GET",
-            `/api/v1/namespaces/${APP}/events`,
-          );
-          return ev.items.some(
-            (e) =>
-              e.involvedObject.name === "local" &&
-              e.reason === "Announced" &&
-              e.message === `${local} announced over BGP by n2; not by n1 (noLocalEndpoints)`,
-          );
-        },
-        15_000,
-      );
-      // The endpoint moves to n1.
-      await api.ok(
-        "PUT",
-        `/apis/discovery.k8s.io/v1/namespaces/${APP}/endpointslices/local-1`,
-        slice("local", [
-          { node: "n1", ready: true },
-          { node: "n2", ready: false },
-        ]),
-      );
-      await expectHops(local, [addr("n1")], "the route follows the endpoint to n1");
-      // No ready endpoint anywhere: withdrawn.
-      await api.ok(
-        "PUT",
-        `/apis/discovery.k8s.io/v1/namespaces/${APP}/endpointslices/local-1`,
-        slice("local", [{ node: "n1", ready: false }]),
-      );
-      await expectHops(local, [], "withdrawn when no endpoint is ready");
-    });
+    await t.test(
+      "Local policy follows EndpointSlices; one event on the Service says who announces and why not",
+      async () => {
+        await api.ok(
+          "POST",
+          `/api/v1/namespaces/${APP}/services`,
+          service("local", { externalTrafficPolicy: "Local" }),
+        );
+        const local = await ipOf(api, "local");
+        await api.ok(
+          "POST",
+          `/apis/discovery.k8s.io/v1/namespaces/${APP}/endpointslices`,
+          slice("local", [{ node: "n2", ready: true }]),
+        );
+        await expectHops(local, [addr("n2")], "only n2 (it has the ready endpoint)");
+        const st = await speakers.get("n1")!.status<{ services: { service: string; reason: string }[] }>();
+        assert.equal(st.services.find((s) => s.service === `${APP}/local`)?.reason, "noLocalEndpoints");
+        await waitFor(
+          "one event on the Service naming who announces and why the other does not",
+          async () => {
+            const ev = await api.ok<{
+              items: { reason: string; message: string; involvedObject: { name: string } }[];
+            }>("GET", `/api/v1/namespaces/${APP}/events`);
+            return ev.items.some(
+              (e) =>
+                e.involvedObject.name === "local" &&
+                e.reason === "Announced" &&
+                e.message === `${local} announced over BGP by n2; not by n1 (noLocalEndpoints)`,
+            );
+          },
+          15_000,
+        );
+        // The endpoint moves to n1.
+        await api.ok(
+          "PUT",
+          `/apis/discovery.k8s.io/v1/namespaces/${APP}/endpointslices/local-1`,
+          slice("local", [
+            { node: "n1", ready: true },
+            { node: "n2", ready: false },
+          ]),
+        );
+        await expectHops(local, [addr("n1")], "the route follows the endpoint to n1");
+        // No ready endpoint anywhere: withdrawn.
+        await api.ok(
+          "PUT",
+          `/apis/discovery.k8s.io/v1/namespaces/${APP}/endpointslices/local-1`,
+          slice("local", [{ node: "n1", ready: false }]),
+        );
+        await expectHops(local, [], "withdrawn when no endpoint is ready");
+      },
+    );
 
     await t.test("a cordoned node withdraws first", async () => {
       await api.ok(

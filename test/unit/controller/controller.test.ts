@@ -93,7 +93,8 @@ describe("Controller", () => {
     c.update(snap(GOOD, [svc("a")]));
     await c.idle();
     assert.equal(c.status().writes.failed, 1);
-    await new Promise((r) => setTimeout(r, 50));
+    // The retry comes `retryMs` (10 ms) later; wait for it, bounded.
+    for (let i = 0; i < 200 && w.writes.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     await c.idle();
     assert.deepEqual(
       w.writes.map((x) => x.name),
