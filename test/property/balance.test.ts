@@ -205,7 +205,8 @@ rack-balance:
           const threshold = Number(c.threshold);
           assert.equal(s.warning !== undefined, s.imbalance > threshold && !c.weighted, s.summary);
           assert.ok(s.nodes.every((n) => !c.nodes[Number(n.node.slice(1))]!.excluded));
-          if (c.local) assert.ok(s.nodes.every((n) => n.endpoints > 0));
+          if (c.local) assert.ok(s.nodes.every((n) => (n.endpoints ?? 0) > 0));
+          else assert.ok(s.nodes.every((n) => n.endpoints === undefined));
         }
         const shuffled = { ...snapshot, nodes: [...snapshot.nodes].sort((a, b) => c.order(a) - c.order(b)) };
         assert.deepEqual(analyzeBalance(config, shuffled), report);

@@ -174,7 +174,7 @@ describe("analyzeBalance: externalTrafficPolicy Local counts endpoints", () => {
       b.nodes.map((n) => n.weight),
       [1, 1, 3],
     );
-    for (const n of b.nodes) close(n.weightedShare, n.endpoints / 5, n.node);
+    for (const n of b.nodes) close(n.weightedShare, (n.endpoints ?? 0) / 5, n.node);
     close(b.weightedImbalance, 1);
     close(b.imbalance, 2.5, "the equal-cost figure stays for routers that ignore the community");
     assert.equal(b.warning, undefined);

@@ -30,8 +30,11 @@ import { describeImbalance } from "./words.ts";
 export interface NodeShare {
   readonly node: string;
   readonly rack: string;
-  /** Serving endpoints of the Service on the node (counted for both policies). */
-  readonly endpoints: number;
+  /**
+   * Serving endpoints of the Service on the node; `Local` only (with `Cluster` kube-proxy
+   * spreads over every endpoint, so where they run does not change the split).
+   */
+  readonly endpoints?: number;
   /** Fraction of the Service's traffic under equal-cost splitting at spine and ToR. */
   readonly share: number;
   /** Link bandwidth shares the node announces when its pool corrects (weight.ts), else what it would. */
@@ -44,7 +47,8 @@ export interface RackShare {
   readonly rack: string;
   /** Announcing nodes in the rack. */
   readonly nodes: number;
-  readonly endpoints: number;
+  /** `Local` only, as in NodeShare. */
+  readonly endpoints?: number;
   /** Fraction of the Service's traffic the rack takes under equal-cost splitting. */
   readonly share: number;
   readonly weightedShare: number;
@@ -154,43 +158,73 @@ export function analyzeBalance(
   for (const s of snapshot.services)
     if (typeof s?.metadata?.name === "string") services.set(serviceKey(s), s);
   const poolCorrects = new Map(config.addressPools.map((p) => [p.name, p.linkBandwidth !== "off"]));
+  const clusterShares = new Map<string, Shares>();
 
   const out: ServiceBalance[] = [];
   for (const [key, { nodes: names, pools, family }] of [...byService].sort((a, b) =>
     compareStrings(a[0], b[0]),
   )) {
     const svc = services.get(key)!;
-    const slices = slicesByService.get(key) ?? [];
     const policy = trafficPolicy(svc);
-    // The same weights plan() puts on routes (weight.ts nodeWeight), for every node at once.
-    const counts = servingEndpointsByNode(slices, family);
-    const announcers: Announcer[] = names.map((node) => ({
-      node,
-      rack: rackOf.get(node)!,
-      endpoints: counts.get(node) ?? 0,
-      weight: policy === "Local" ? (counts.get(node) ?? 0) : 1,
-    }));
-    const announcing = new Set(names);
-    let idle = 0;
-    if (policy === "Local") for (const [node, n] of counts) if (!announcing.has(node)) idle += n;
     const linkBandwidth = pools.length > 0 && pools.every((p) => poolCorrects.get(p) === true);
-    out.push(
-      serviceBalance(key, policy, announcers, idle, pools, linkBandwidth, settings.imbalanceThreshold),
-    );
+    let shares: Shares;
+    let idle = 0;
+    if (policy === "Cluster") {
+      // Every node one share: the split depends on the announcing nodes only, so Services
+      // announced by the same nodes share one computation (and one set of arrays in memory).
+      const memoKey = names.join("\n");
+      let memo = clusterShares.get(memoKey);
+      if (memo === undefined) {
+        memo = computeShares(
+          "Cluster",
+          names.map((node) => ({ node, rack: rackOf.get(node)!, endpoints: 0, weight: 1 })),
+        );
+        clusterShares.set(memoKey, memo);
+      }
+      shares = memo;
+    } else {
+      // The same weights plan() puts on routes (weight.ts nodeWeight), for every node at once.
+      const counts = servingEndpointsByNode(slicesByService.get(key) ?? [], family);
+      const announcers: Announcer[] = names.map((node) => {
+        const n = counts.get(node) ?? 0;
+        return { node, rack: rackOf.get(node)!, endpoints: n, weight: n };
+      });
+      const announcing = new Set(names);
+      for (const [node, n] of counts) if (!announcing.has(node)) idle += n;
+      shares = computeShares("Local", announcers);
+    }
+    const words = describeImbalance({
+      service: key,
+      policy,
+      ...shares,
+      idleEndpoints: idle,
+      linkBandwidth,
+      pools,
+      threshold: settings.imbalanceThreshold,
+    });
+    out.push({
+      service: key,
+      policy,
+      ...shares,
+      idleEndpoints: idle,
+      linkBandwidth,
+      pools,
+      summary: words.summary,
+      warning: words.warning,
+    });
   }
   return { settings, services: out, notes };
 }
 
-function serviceBalance(
-  service: string,
-  policy: TrafficPolicy,
-  announcers: readonly Announcer[],
-  idleEndpoints: number,
-  pools: readonly string[],
-  linkBandwidth: boolean,
-  threshold: number,
-): ServiceBalance {
-  const unit = policy === "Local" ? "endpoint" : "node";
+/** The numbers of a ServiceBalance that depend only on its announcers. */
+type Shares = Pick<
+  ServiceBalance,
+  "unit" | "racks" | "nodes" | "fairShare" | "imbalance" | "weightedImbalance"
+>;
+
+function computeShares(policy: TrafficPolicy, announcers: readonly Announcer[]): Shares {
+  const local = policy === "Local";
+  const unit = local ? "endpoint" : "node";
   // Local with no endpoint at all cannot happen for an announcing node; weigh by node then.
   const usable = unit === "endpoint" && announcers.some((a) => a.endpoints > 0) ? "endpoint" : "node";
   const equal = equalCostSplit(announcers);
@@ -206,7 +240,7 @@ function serviceBalance(
     .map((a) => ({
       node: a.node,
       rack: a.rack,
-      endpoints: a.endpoints,
+      ...(local ? { endpoints: a.endpoints } : {}),
       share: equalBy.get(a.node)!,
       weight: a.weight,
       weightedShare: weightedBy.get(a.node)!,
@@ -218,38 +252,10 @@ function serviceBalance(
     return {
       rack,
       nodes: members.length,
-      endpoints: sum((n) => n.endpoints),
+      ...(local ? { endpoints: sum((n) => n.endpoints ?? 0) } : {}),
       share: sum((n) => n.share),
       weightedShare: sum((n) => n.weightedShare),
     };
   });
-  const words = describeImbalance({
-    service,
-    policy,
-    unit: usable,
-    racks,
-    nodes,
-    fairShare,
-    imbalance,
-    weightedImbalance,
-    idleEndpoints,
-    linkBandwidth,
-    pools,
-    threshold,
-  });
-  return {
-    service,
-    policy,
-    unit: usable,
-    racks,
-    nodes,
-    fairShare,
-    imbalance,
-    weightedImbalance,
-    idleEndpoints,
-    linkBandwidth,
-    pools,
-    summary: words.summary,
-    warning: words.warning,
-  };
+  return { unit: usable, racks, nodes, fairShare, imbalance, weightedImbalance };
 }

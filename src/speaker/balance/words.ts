@@ -8,7 +8,7 @@ import type { TrafficPolicy } from "./weight.ts";
 interface RackLike {
   readonly rack: string;
   readonly nodes: number;
-  readonly endpoints: number;
+  readonly endpoints?: number;
   readonly share: number;
   readonly weightedShare: number;
 }
@@ -16,7 +16,7 @@ interface RackLike {
 interface NodeLike {
   readonly node: string;
   readonly rack: string;
-  readonly endpoints: number;
+  readonly endpoints?: number;
   readonly share: number;
 }
 
@@ -50,7 +50,7 @@ export function ratio(x: number): string {
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 function endpointPhrase(members: readonly NodeLike[]): string {
-  const per = members.filter((n) => n.endpoints > 0).map((n) => n.share / n.endpoints);
+  const per = members.flatMap((n) => (n.endpoints ? [n.share / n.endpoints] : []));
   if (per.length === 0) return "";
   const lo = Math.min(...per);
   const hi = Math.max(...per);
@@ -61,7 +61,7 @@ function endpointPhrase(members: readonly NodeLike[]): string {
 /** One rack under equal-cost splitting. */
 export function rackPhrase(r: RackLike, nodes: readonly NodeLike[], policy: TrafficPolicy): string {
   const members = nodes.filter((n) => n.rack === r.rack);
-  const withEndpoints = policy === "Local" ? ` with ${plural(r.endpoints, "endpoint")}` : "";
+  const withEndpoints = policy === "Local" ? ` with ${plural(r.endpoints ?? 0, "endpoint")}` : "";
   const perEndpoint = policy === "Local" ? endpointPhrase(members) : "";
   if (r.nodes === 1)
     return `rack ${r.rack}: 1 node${withEndpoints} announces and takes ${percent(r.share)} of traffic${perEndpoint}`;
