@@ -62,6 +62,26 @@ export function speakerMetrics(status: () => SpeakerStatus): Registry {
     },
   });
   new Gauge({
+    name: "signalbox_bgp_notifications",
+    help: "BGP NOTIFICATIONs sent and received on the peer's session, by RFC 4271 §4.5 code and subcode (MetalLB has no counterpart; FRR: show bgp neighbor 'Notifications')",
+    labelNames: ["peer", "direction", "code", "subcode"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of snapshot().peers) {
+        for (const [direction, counts] of [
+          ["sent", p.notifications.sent],
+          ["received", p.notifications.received],
+        ] as const) {
+          for (const [k, n] of Object.entries(counts)) {
+            const [code, subcode] = k.split("/");
+            this.set({ peer: p.peerAddress, direction, code, subcode }, n);
+          }
+        }
+      }
+    },
+  });
+  new Gauge({
     name: "signalbox_bgp_session_flaps",
     help: "Times the session left Established since the speaker started",
     labelNames: ["peer"],

@@ -36,6 +36,11 @@ export interface SessionStatus {
     readonly desired: number;
   };
   readonly messages: { readonly sent: MessageCounters; readonly received: MessageCounters };
+  /** NOTIFICATIONs by `code/subcode` (RFC 4271 §4.5), e.g. `{"6/2": 1}` for Cease/Administrative Shutdown. */
+  readonly notifications: {
+    readonly sent: Readonly<Record<string, number>>;
+    readonly received: Readonly<Record<string, number>>;
+  };
   readonly flaps: number;
   /** The TCP connection in use, and which side opened it. */
   readonly connection?: {

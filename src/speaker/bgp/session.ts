@@ -144,6 +144,9 @@ export class BgpSession {
   private unsendable: { count: number; reason: string } | undefined;
   private readonly sent = counters();
   private readonly recv = counters();
+  /** NOTIFICATIONs by `code/subcode` (RFC 4271 §4.5), for metrics and status. */
+  private readonly notificationsSent = new Map<string, number>();
+  private readonly notificationsReceived = new Map<string, number>();
 
   constructor(config: SessionConfig, deps: SessionDeps = {}) {
     this.config = config;
@@ -358,6 +361,7 @@ export class BgpSession {
       case "send":
         this.send(conn, [encodeMessage(a.message, conn.ctx)], a.message.type);
         if (a.message.type === "NOTIFICATION") {
+          countNotification(this.notificationsSent, a.message.code, a.message.subcode);
           this.onEvent({
             type: "notificationSent",
             code: a.message.code,
@@ -571,6 +575,7 @@ export class BgpSession {
         return;
       case "NOTIFICATION": {
         c.notification++;
+        countNotification(this.notificationsReceived, m.code, m.subcode);
         const text = shutdownCommunicationOf(m);
         this.onEvent({
           type: "notificationReceived",
@@ -902,6 +907,10 @@ export class BgpSession {
         desired: this.desired.length,
       },
       messages: { sent: { ...this.sent }, received: { ...this.recv } },
+      notifications: {
+        sent: Object.fromEntries(this.notificationsSent),
+        received: Object.fromEntries(this.notificationsReceived),
+      },
       flaps: this.flaps,
       ...(this.conn.socket?.remoteAddress
         ? {
@@ -929,4 +938,9 @@ function errorEvent(e: BgpError): Event {
   if (e.code === 1) return { type: "BGPHeaderErr", error: e };
   if (e.code === 2) return { type: "BGPOpenMsgErr", error: e };
   return { type: "UpdateMsgErr", error: e };
+}
+
+function countNotification(m: Map<string, number>, code: number, subcode: number): void {
+  const k = `${code}/${subcode}`;
+  m.set(k, (m.get(k) ?? 0) + 1);
 }

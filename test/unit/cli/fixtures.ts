@@ -94,6 +94,7 @@ export const speakerN1: SpeakerDoc = {
       state: "Connect",
       prefixes: { advertised: { ipv4: 0, ipv6: 0 }, received: 0, desired: 1 },
       messages: { sent: counters(), received: counters() },
+      notifications: { sent: {}, received: {} },
       flaps: 0,
       transport: {
         md5: true,
@@ -227,6 +228,7 @@ export const speakerN2: SpeakerDoc = {
       },
       prefixes: { advertised: { ipv4: 2, ipv6: 0 }, received: 0, desired: 2 },
       messages: { sent: { ...counters(), open: 2, update: 3 }, received: { ...counters(), open: 2 } },
+      notifications: { sent: { "6/2": 1 }, received: {} },
       flaps: 1,
       connection: { local: "10.0.0.12:40112", remote: "10.0.0.1:179", initiatedBy: "us" },
       transport: { md5: false, ttlSecurity: false },

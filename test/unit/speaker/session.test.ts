@@ -132,6 +132,9 @@ describe("two signalbox sessions on loopback", () => {
     assert.equal(got.subcode, 2);
     assert.match(got.text, /node drained for maintenance/);
     assert.equal(b.status().lastError?.kind, "notification-received");
+    // Counted by code/subcode for signalbox_bgp_notifications.
+    assert.deepEqual(b.status().notifications.received, { "6/2": 1 });
+    assert.deepEqual(a.status().notifications.sent, { "6/2": 1 });
     assert.equal(a.state, "Idle");
   });
 
@@ -246,6 +249,7 @@ describe("against a scripted peer", () => {
     assert.ok(typeof n !== "string" && n.type === "NOTIFICATION");
     assert.deepEqual([n.code, n.subcode], [3, 1]);
     assert.equal(a.status().lastError?.kind, "notification-sent");
+    assert.deepEqual(a.status().notifications.sent, { "3/1": 1 });
     await waitFor("restart attempt", () => a.state !== "Idle", 5000);
   });
 
