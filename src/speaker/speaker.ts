@@ -141,7 +141,7 @@ export class Speaker {
   }
 
   /**
-   * Rack balance (issue #8) looks at every node and Service (~0.4 s for 100 nodes and 5 000
+   * Rack balance (issue #8) looks at every node and Service (~0.2 s for 100 nodes and 5 000
    * Services), so it runs at once the first time, then at most every BALANCE_INTERVAL_MS on
    * the latest snapshot: endpoint churn does not cost that on every update.
    */

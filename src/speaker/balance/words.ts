@@ -87,6 +87,6 @@ export function describeImbalance(f: ImbalanceFacts): { summary: string; warning
     `uneven ECMP for Service ${f.service}: the busiest ${f.unit} takes ${ratio(f.imbalance)}× its fair share of ` +
     `${percent(f.fairShare)} (threshold ${ratio(f.threshold)}). ${racks}. ${spread}, or set ` +
     `link-bandwidth: endpoints on pool ${pools} if the ToRs and spine do weighted ECMP ` +
-    "(FRR: bgp bestpath bandwidth, and set extcommunity bandwidth cumulative towards the spine).";
+    "(FRR does with multipath; its ToRs also need set extcommunity bandwidth cumulative towards the spine).";
   return { summary, warning };
 }
