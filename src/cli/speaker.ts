@@ -18,12 +18,14 @@
  */
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
+import { V1MicroTime } from "@kubernetes/client-node";
 import { FileClusterSource, formatProblem } from "../cluster/file/index.ts";
-import { KubernetesClusterSource, loadKubeConfig } from "../cluster/kubernetes/index.ts";
+import { KubernetesClusterSource, loadKubeConfig, NodeLeases } from "../cluster/kubernetes/index.ts";
 import { parseListenAddress, serveEndpoints } from "../observe/http.ts";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../observe/logger.ts";
 import { speakerMetrics } from "../observe/metrics.ts";
 import { hostIpv4Addresses } from "../platform/interfaces.ts";
+import { LeaseEvidence, RENEW_SECONDS, shouldRenewLease, speakerLease } from "../speaker/l2/index.ts";
 import { Speaker } from "../speaker/speaker.ts";
 
 const USAGE = `Usage: signalbox speaker [--standalone DIR] [options]
@@ -86,9 +88,19 @@ export async function main(args: string[]): Promise<number> {
 
   const node = (values.node as string | undefined) ?? hostname();
   const logger = createLogger(level);
-  const speaker = new Speaker({ node, logger, hostIpv4: hostIpv4Addresses, ...(listen ? { listen } : {}) });
+  // With the API, per-node Leases arbitrate layer-2 disputes the heartbeats cannot settle
+  // (src/speaker/l2/README.md, "Split brain"); standalone, heartbeats alone decide.
+  const evidence = dir === undefined ? new LeaseEvidence() : undefined;
+  const speaker = new Speaker({
+    node,
+    logger,
+    hostIpv4: hostIpv4Addresses,
+    ...(listen ? { listen } : {}),
+    ...(evidence ? { l2: { arbiter: evidence } } : {}),
+  });
   await speaker.start();
   let source: FileClusterSource | KubernetesClusterSource;
+  let leases: NodeLeases | undefined;
   let sourceStatus: () => unknown;
   if (dir !== undefined) {
     const files = new FileClusterSource({
@@ -113,7 +125,27 @@ export async function main(args: string[]): Promise<number> {
       onError: (m) => logger.warn(`API: ${m}`),
     });
     source = api;
-    sourceStatus = () => api.status();
+    const namespace = values.namespace as string;
+    leases = new NodeLeases({
+      kubeConfig,
+      namespace,
+      labelSelector: "app.kubernetes.io/component=speaker",
+      renewEveryMs: RENEW_SECONDS * 1000,
+      renewBody: () => {
+        const l2 = speaker.status().layer2;
+        if (l2 === undefined || !shouldRenewLease(l2)) return undefined;
+        const body = speakerLease(node, l2.incarnation, namespace, new Date());
+        // MicroTime on the wire (RFC 3339 with microseconds), as the API requires.
+        return { ...body, spec: { ...body.spec, renewTime: new V1MicroTime(Date.now()) } };
+      },
+      onLease: (verb, lease, now) =>
+        verb === "delete" ? evidence!.remove(lease, now) : evidence!.upsert(lease, now),
+      onSynced: (now) => evidence!.synced(now),
+      onRenewed: (now) => evidence!.apiReachable(now),
+      onError: (m) => logger.warn(`API: ${m}`),
+    });
+    const l = leases;
+    sourceStatus = () => ({ ...api.status(), leases: l.status() });
   }
   const registry = speakerMetrics(() => speaker.status());
   const server = await serveEndpoints(
@@ -125,6 +157,7 @@ export async function main(args: string[]): Promise<number> {
     statusAddress,
   );
   logger.info({ node, source: dir ?? "kubernetes", status: statusAddress }, "speaker started");
+  void leases?.start();
   await source.start((snapshot) => {
     try {
       speaker.update(snapshot);
@@ -140,6 +173,8 @@ export async function main(args: string[]): Promise<number> {
       void (async () => {
         await source.stop();
         await speaker.stop(stopMode, `signalbox speaker on ${node} stopping`);
+        // After the leaving heartbeat: peers already took over; the released Lease confirms it.
+        await leases?.stop();
         server.close();
         resolve(0);
       })();

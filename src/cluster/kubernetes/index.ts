@@ -1,6 +1,7 @@
 /**
  * The Kubernetes side of the cluster room: informers that feed snapshots, leader election on a
- * Lease, and the writers for Service status, annotations and events.
+ * Lease, per-node Leases (layer-2 liveness), and the writers for Service status, annotations
+ * and events.
  */
 export {
   BACKOFF_FIRST_MS,
@@ -17,6 +18,7 @@ export {
   type LeaseView,
   leaseDecision,
 } from "./lease.ts";
+export { type NodeLeaseOptions, NodeLeases } from "./node-leases.ts";
 export {
   KubernetesClusterSource,
   type KubernetesSourceOptions,

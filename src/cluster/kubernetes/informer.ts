@@ -20,6 +20,7 @@ export interface KindSpec<T extends KubernetesObject> {
   readonly path: string;
   readonly list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>;
   readonly fieldSelector?: string;
+  readonly labelSelector?: string;
 }
 
 export interface InformerStatus {
@@ -80,7 +81,13 @@ export class ResilientInformer<T extends KubernetesObject> {
   constructor(
     kc: KubeConfig,
     spec: KindSpec<T>,
-    opts: { onChange: () => void; onError: (message: string) => void; timers?: InformerTimers },
+    opts: {
+      onChange: () => void;
+      onError: (message: string) => void;
+      /** Each object as it arrives (after the informer's cache took it). */
+      onObject?: (verb: "add" | "update" | "delete", obj: T) => void;
+      timers?: InformerTimers;
+    },
   ) {
     this.#spec = spec;
     this.#timers = opts.timers ?? systemTimers;
@@ -90,14 +97,21 @@ export class ResilientInformer<T extends KubernetesObject> {
       this.#lists++;
       return spec.list();
     };
-    this.#lw = new ListWatch<T>(spec.path, new Watch(kc), list, false, undefined, spec.fieldSelector);
-    const changed = () => {
-      this.#healthy();
-      this.#onChange();
-    };
-    this.#lw.on("add", changed);
-    this.#lw.on("update", changed);
-    this.#lw.on("delete", changed);
+    this.#lw = new ListWatch<T>(
+      spec.path,
+      new Watch(kc),
+      list,
+      false,
+      spec.labelSelector,
+      spec.fieldSelector,
+    );
+    for (const verb of ["add", "update", "delete"] as const) {
+      this.#lw.on(verb, (obj: T) => {
+        this.#healthy();
+        opts.onObject?.(verb, obj);
+        this.#onChange();
+      });
+    }
     this.#lw.on("error", (e: unknown) => this.#failed(e));
   }
 
