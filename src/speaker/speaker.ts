@@ -134,10 +134,29 @@ export class Speaker {
       this.l2 ??= newL2Runtime(this.opts.node, this.log, this.opts.l2 ?? {}, this.opts.clock);
       this.l2.apply(layer2Plan(this.config, desired));
     }
+    this.logAnnouncementChanges(this.desired, desired);
     this.desired = desired;
     this.reconcileSessions(desired);
     this.applied = true;
     this.scheduleBalance(snapshot);
+  }
+
+  /** One log line per Service whose verdict on this node changed, with its reason. */
+  private logAnnouncementChanges(before: Desired | undefined, after: Desired): void {
+    const was = new Map((before?.services ?? []).map((s) => [s.key, s]));
+    for (const s of after.services) {
+      const p = was.get(s.key);
+      was.delete(s.key);
+      if (p !== undefined && p.announced === s.announced && p.reason === s.reason && sameIps(p.ips, s.ips))
+        continue;
+      const ips = s.ips.map(String);
+      if (s.announced) this.log.info({ service: s.key, ips }, `announcing ${s.key} (${ips.join(", ")})`);
+      else if (p?.announced || p === undefined || p.reason !== s.reason)
+        this.log.info({ service: s.key, ips, reason: s.reason }, `not announcing ${s.key}: ${s.reason}`);
+    }
+    for (const [key, p] of was)
+      if (p.announced)
+        this.log.info({ service: key, reason: "deleted" }, `withdrawing ${key}: the Service is gone`);
   }
 
   /**
@@ -463,4 +482,8 @@ function toSessionRoutes(routes: readonly PlannedRoute[], myAsn: number, transit
     }
     return route(r.prefix, attrs);
   });
+}
+
+function sameIps(a: readonly IpAddress[], b: readonly IpAddress[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.equals(b[i]!));
 }

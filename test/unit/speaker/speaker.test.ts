@@ -91,3 +91,35 @@ test("/metrics reads the status: session up, prefixes, config loaded and stale",
   assert.ok(!text.includes(SECRET));
   await speaker.stop("notify");
 });
+
+test("one log line per Service whose verdict on this node changes, with its reason", async () => {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  const speaker = new Speaker({
+    node: "n1",
+    logger: createLogger("info", sink),
+    connect: () => new Socket(),
+  });
+  const snap = snapshot(config("9s"));
+  speaker.update(snap);
+  speaker.update(snap); // nothing changed: nothing logged
+  const cordoned: ClusterSnapshot = {
+    ...snap,
+    nodes: [{ metadata: { name: "n1" }, spec: { unschedulable: true } }],
+  };
+  speaker.update(cordoned);
+  speaker.update({ ...snap, services: [] });
+  await new Promise((r) => setImmediate(r));
+  const msgs = lines.map((l) => JSON.parse(l) as { msg: string; service?: string; reason?: string });
+  const about = msgs.filter((m) => m.service === "default/web").map((m) => m.msg);
+  assert.deepEqual(about, [
+    "announcing default/web (198.51.100.7)",
+    "not announcing default/web: nodeCordoned",
+  ]);
+  await speaker.stop("notify");
+});
