@@ -609,6 +609,25 @@ test("malformed input from a scripted peer: the right NOTIFICATION per case, /st
   assert.deepEqual(problems, []);
   t.diagnostic(`all cases played out ${Date.now() - started} ms after start`);
 
+  // The same, in /metrics: each reset case's NOTIFICATION by code and subcode, and the
+  // peer's own Cease counted as received.
+  const metrics = await sp.metrics();
+  const metricProblems: string[] = [];
+  for (const c of cases) {
+    const x = EXPECT[c.case];
+    const [direction, code, subcode] = x.reset
+      ? ["sent", x.code, x.subcode]
+      : x.kind === "notification-received"
+        ? ["received", 6, 2]
+        : [undefined, 0, 0];
+    if (direction === undefined) continue;
+    const line = `signalbox_bgp_notifications{peer="${c.address}",direction="${direction}",code="${code}",subcode="${subcode}"}`;
+    const m = metrics.split("\n").find((l) => l.startsWith(`${line} `));
+    if (m === undefined || Number(m.slice(line.length + 1)) < 1)
+      metricProblems.push(`${c.case}: no ${line} ≥ 1`);
+  }
+  assert.deepEqual(metricProblems, []);
+
   // Every reset session comes back after its back-off (the peer is healthy from its second
   // connection on), the max-prefix one included.
   peers = await waitFor(statusOf, {

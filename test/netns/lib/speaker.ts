@@ -222,6 +222,14 @@ export class SignalboxSpeaker {
     return JSON.parse(r.stdout) as StatusJson;
   }
 
+  /** GET /metrics inside the namespace (Prometheus text). */
+  async metrics(): Promise<string> {
+    const url = this.statusUrl.replace(/\/status$/, "/metrics");
+    const r = await this.lab.exec(this.ns, ["curl", "-sS", "--max-time", "2", url], { timeoutMs: 3000 });
+    if (r.code !== 0) throw new Error(`GET ${url} in ${this.ns}: ${r.stderr.trim() || r.code}`);
+    return r.stdout;
+  }
+
   /** This peer's /status entry (by peer address), or undefined if the speaker has none. */
   async peer(address: string): Promise<PeerStatus | undefined> {
     const s = await this.status();
