@@ -562,6 +562,20 @@ for (const c of CASES) {
         assert.equal(d.uptimeSeconds, undefined);
         assert.equal(d.prefixes.advertised.ipv4 + d.prefixes.advertised.ipv6, 0, "Adj-RIB-Out cleared");
       }
+      // /metrics says the same as /status, read at scrape time.
+      const downMetrics = await sp.metrics();
+      for (const p of peers) {
+        assert.match(
+          downMetrics,
+          new RegExp(`signalbox_bgp_session_up\\{peer="${p}"\\} 0\\n`),
+          `${p} down in /metrics`,
+        );
+        assert.match(
+          downMetrics,
+          new RegExp(`signalbox_bgp_session_flaps\\{peer="${p}"\\} ${before.get(p)!.flaps + 1}\\n`),
+          `${p} flaps in /metrics`,
+        );
+      }
       const recoverAt = Date.now();
       await recover();
       for (const p of peers) {
@@ -570,6 +584,13 @@ for (const c of CASES) {
       }
       for (const p of peers) await router.waitEstablished(ourAddress(p), 30_000);
       await routesAtRouter();
+      const upMetrics = await sp.metrics();
+      for (const p of peers)
+        assert.match(
+          upMetrics,
+          new RegExp(`signalbox_bgp_session_up\\{peer="${p}"\\} 1\\n`),
+          `${p} up in /metrics`,
+        );
       t.diagnostic(
         `${c.kind} ${what}: detected in ${detectedIn} ms (${JSON.stringify(down.get(a.tor4)?.lastError?.text)}), recovered in ${Date.now() - recoverAt} ms`,
       );
