@@ -40,6 +40,9 @@ Options:
   --status-address ADDR    /status, /metrics, /healthz, /readyz listen address (default 127.0.0.1:7473)
   --bgp-listen ADDR|off    passive BGP listener (default [::]:179: IPv6 and IPv4)
   --stop graceful|notify   on SIGTERM: keep routes at graceful-restart peers, or Cease to all
+  --layer2-interval MS     layer-2 heartbeat interval (default 100)
+  --layer2-hold MS         a speaker not heard for this long is dead: failover time (default 350;
+                           at least twice the interval)
   --log-level LEVEL        ${LOG_LEVELS.join(", ")} (default info)
 `;
 
@@ -58,6 +61,8 @@ export async function main(args: string[]): Promise<number> {
         "bgp-listen": { type: "string", default: "[::]:179" },
         stop: { type: "string", default: "graceful" },
         "log-level": { type: "string", default: "info" },
+        "layer2-interval": { type: "string", default: "100" },
+        "layer2-hold": { type: "string", default: "350" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -86,6 +91,16 @@ export async function main(args: string[]): Promise<number> {
   if (listenText !== "off" && listen === undefined)
     return usage(`--bgp-listen ${listenText} is not HOST:PORT or off`);
 
+  const intervalMs = Number(values["layer2-interval"]);
+  const holdMs = Number(values["layer2-hold"]);
+  if (!Number.isInteger(intervalMs) || intervalMs < 10 || intervalMs > 10_000)
+    return usage(
+      `--layer2-interval ${values["layer2-interval"]} is not a whole number of ms from 10 to 10000`,
+    );
+  if (!Number.isInteger(holdMs) || holdMs < 2 * intervalMs || holdMs > 60_000)
+    return usage(
+      `--layer2-hold ${values["layer2-hold"]} must be whole ms, at least twice the interval, at most 60000`,
+    );
   const node = (values.node as string | undefined) ?? hostname();
   const logger = createLogger(level);
   // With the API, per-node Leases arbitrate layer-2 disputes the heartbeats cannot settle
@@ -96,7 +111,7 @@ export async function main(args: string[]): Promise<number> {
     logger,
     hostIpv4: hostIpv4Addresses,
     ...(listen ? { listen } : {}),
-    ...(evidence ? { l2: { arbiter: evidence } } : {}),
+    l2: { settings: { intervalMs, holdMs }, ...(evidence ? { arbiter: evidence } : {}) },
   });
   await speaker.start();
   let source: FileClusterSource | KubernetesClusterSource;
