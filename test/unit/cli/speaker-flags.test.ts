@@ -1,8 +1,8 @@
 /** `signalbox speaker` rejects bad flags with exit 2 and a message naming the flag, before starting anything. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 
 const BIN = fileURLToPath(new URL("../../../bin/signalbox", import.meta.url));
 
