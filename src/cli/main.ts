@@ -20,6 +20,11 @@ const subcommands: Record<string, Subcommand> = {
     summary: "status [service NS/NAME]: BGP sessions per node, Services and why a node does not announce",
     run: async (args) => (await import("./status.ts")).main(args),
   },
+  lab: {
+    summary:
+      "lab [--once]: a spine, two racks and four speakers in network namespaces (root): plain vs weighted ECMP",
+    run: async (args) => (await import("./lab.ts")).main(args),
+  },
   config: {
     summary: "config check FILE: validate a MetalLB-format ConfigMap (or its bare `config` YAML)",
     run: async (args) => (await import("./config.ts")).main(args),
