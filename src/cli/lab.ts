@@ -55,12 +55,15 @@ export async function main(args: string[]): Promise<number> {
   const keep = values["keep-logs"] === true;
   out.line("signalbox lab: a spine, two racks (1 node + 3 nodes), a client; plain vs weighted ECMP");
 
-  const pre = checkPrerequisites((l) => out.say(l));
+  const pre = await out.step("Prerequisites", async () => {
+    const r = checkPrerequisites((l) => out.say(l));
+    if (r.ok) out.say(...r.notes, r.summary);
+    return r;
+  });
   if (!pre.ok) {
     process.stderr.write(`signalbox lab: ${pre.message}\n`);
     return 2;
   }
-  for (const n of pre.notes) out.say(n);
 
   const lab = new Netns();
   const swept = lab.sweepAndRegister();

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FrrRouter } from "./frr.ts";
 import type { Daemon, Netns } from "./netns.ts";
+import { SIGNALBOX_BIN } from "./paths.ts";
 import {
   CLIENT,
   HTTP_PORT,
@@ -21,7 +22,6 @@ import {
   torUplink,
 } from "./topology.ts";
 
-export const SIGNALBOX_BIN = new URL("../../../bin/signalbox", import.meta.url).pathname;
 const AGENT = new URL(import.meta.url.endsWith(".js") ? "./agent.js" : "./agent.ts", import.meta.url)
   .pathname;
 

@@ -7,6 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
+import { ADDON, BUILD_SCRIPT } from "./paths.ts";
 
 const NEEDS: readonly { file: string; pkg: string }[] = [
   { file: "ip", pkg: "iproute2" },
@@ -38,10 +39,12 @@ export function missingPackages(): string[] {
   return [...new Set(NEEDS.filter((n) => findExecutable(n.file) === undefined).map((n) => n.pkg))];
 }
 
-export const ADDON = new URL("../../../native/build/netsys.node", import.meta.url).pathname;
-const BUILD_SCRIPT = new URL("../../../native/build.sh", import.meta.url).pathname;
+export type PrereqResult = { ok: true; notes: string[]; summary: string } | { ok: false; message: string };
 
-export type PrereqResult = { ok: true; notes: string[] } | { ok: false; message: string };
+function frrVersion(): string {
+  const r = spawnSync("/usr/lib/frr/bgpd", ["--version"], { encoding: "utf8", timeout: 5000 });
+  return /version (\S+)/.exec(r.stdout ?? "")?.[1] ?? "?";
+}
 
 /** Checks, installs what it may (announcing it), and says what is still missing. */
 export function checkPrerequisites(say: (line: string) => void): PrereqResult {
@@ -62,7 +65,8 @@ export function checkPrerequisites(say: (line: string) => void): PrereqResult {
         message: `missing ${missing.join(", ")}: install them (on Debian/Ubuntu: ${cmd})`,
       };
     say(`installing ${missing.join(" ")}: ${cmd}`);
-    say("(the lab runs its own zebra and bgpd in namespaces; it does not start or enable the frr service)");
+    say("(the lab runs its own zebra and bgpd inside its namespaces and never uses the frr service;");
+    say(" Debian's package may start that service in the host namespace: `systemctl disable --now frr`)");
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
     for (const argv of [
       ["apt-get", "update"],
@@ -88,5 +92,9 @@ export function checkPrerequisites(say: (line: string) => void): PrereqResult {
     if (r.status !== 0) return { ok: false, message: "`npm run build:native` failed" };
     notes.push("built the native addon");
   }
-  return { ok: true, notes };
+  return {
+    ok: true,
+    notes,
+    summary: `root; iproute2; FRR ${frrVersion()} (/usr/lib/frr: zebra, bgpd; vtysh); curl; native addon; Node ${process.version}`,
+  };
 }

@@ -11,13 +11,13 @@ import {
   buildNetwork,
   HASH_NOTE,
   type NodeProcs,
-  SIGNALBOX_BIN,
   startNode,
   startRouters,
   writeManifest,
 } from "./build.ts";
 import type { FrrRouter, NextHop } from "./frr.ts";
 import { type Netns, waitFor } from "./netns.ts";
+import { SIGNALBOX_BIN } from "./paths.ts";
 import { type Printer, pct } from "./print.ts";
 import { type Allocation, allocate, clusterObjects, configMap, configYaml } from "./sample.ts";
 import {
