@@ -17,7 +17,7 @@ import { Netns } from "./lab/netns.ts";
 import { checkPrerequisites } from "./lab/prereq.ts";
 import { Printer, StepFailed } from "./lab/print.ts";
 import { LabRun } from "./lab/run.ts";
-import { NODES, statusAddress } from "./lab/topology.ts";
+import { HTTP_PORT, NODES, statusAddress } from "./lab/topology.ts";
 
 const USAGE = `Usage: signalbox lab [--once] [--keep-logs] [--log-level LEVEL]
 
@@ -107,7 +107,10 @@ export async function main(args: string[]): Promise<number> {
       out.say(
         `sudo ip netns exec ${running.net.nodeNs.get("n1")} curl -s http://${statusAddress(NODES[0]!)}/status`,
       );
-      out.say(`sudo ip netns exec ${running.net.torNs.get("r2")} ip route`);
+      const web = running.allocations.find((a) => a.service.name === "web")!.ip;
+      out.say(`sudo ip netns exec ${running.net.torNs.get("r2")} ip route show ${web}`);
+      out.say(`sudo vtysh --vty_socket ${lab.path("frr-tor-r2")} -c "show bgp ipv4 unicast ${web}"`);
+      out.say(`sudo ip netns exec ${running.net.clientNs} curl -s http://${web}:${HTTP_PORT}/`);
       out.say(`logs and manifests: ${lab.dir}`);
       out.line("Ctrl-C removes every namespace and process of the lab.");
       await new Promise<void>((resolve) => {

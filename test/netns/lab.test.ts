@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
+import { allocate, configYaml } from "../../src/cli/lab/sample.ts";
+import { parseConfig } from "../../src/config/index.ts";
 import { findExecutable, isAlive, isCI, need } from "./lib/index.ts";
 
 const BIN = new URL("../../bin/signalbox", import.meta.url).pathname;
@@ -153,4 +155,22 @@ test("signalbox lab --once: plain ECMP, the warning, then weighted ECMP; nothing
   assert.deepEqual(processesMentioning(runId), []);
   const dir = /logs and manifests in (\S+)\)/.exec(out)?.[1];
   assert.ok(dir !== undefined && !existsSync(dir), `the lab's folder ${dir} remains`);
+});
+
+test("the lab's sample config is valid in both phases, and the allocator gives every Service an IP", () => {
+  for (const linkBandwidth of [false, true]) {
+    const r = parseConfig(configYaml(linkBandwidth));
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.deepEqual(r.warnings, []);
+    const pub = r.config.addressPools.find((p) => p.name === "public");
+    assert.equal(pub?.linkBandwidth, linkBandwidth ? "endpoints" : "off");
+  }
+  assert.deepEqual(
+    allocate().map((a) => [a.service.name, a.ip, a.pool]),
+    [
+      ["web", "198.51.100.2", "public"],
+      ["api", "198.51.100.1", "public"],
+      ["intranet", "10.77.12.240", "rack2-l2"],
+    ],
+  );
 });
