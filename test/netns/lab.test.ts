@@ -134,8 +134,19 @@ test("signalbox lab --once: plain ECMP, the warning, then weighted ECMP; nothing
   const [, , , n4] = row(out, /Traffic, weighted/, "n4");
   assert.ok(n4! > 0.25, `n4 (2 of 5 endpoints) took ${n4} weighted, expected about 0.4`);
 
-  // signalbox status worked against the four speakers.
+  // signalbox status worked against the four speakers: sessions per node, and per Service
+  // who announces it and why the others do not.
   assert.match(out, /BGP sessions on n4 \(10\.77\.12\.14:7473\): config valid/);
+  for (const n of ["n1", "n2", "n3", "n4"])
+    assert.match(
+      out,
+      new RegExp(`BGP sessions on ${n} [^\\n]*\\n[^\\n]*\\n\\s+\\S+\\s+64600\\s+650\\d\\d\\s+Established`),
+    );
+  assert.match(out, /default\/web\s+198\.51\.100\.2\s+public\s+n1, n2, n3, n4\s+-/);
+  assert.match(
+    out,
+    /default\/intranet\s+10\.77\.12\.240\s+rack2-l2\s+n[34]\s+n1, n2 \(noLocalEndpoints\); n[34] \(notAnswering\)/,
+  );
 
   // Nothing left: namespaces, processes (every PID the lab printed, anything naming its run), folder.
   const runId = /namespaces (sbxlab-[0-9a-f]{6}-)\*/.exec(out)?.[1];
