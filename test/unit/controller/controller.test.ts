@@ -138,3 +138,52 @@ describe("Controller", () => {
     c.stop();
   });
 });
+
+describe("Controller events about announcements", () => {
+  it("the leader tells who announces each Service and warns about uneven racks, once", async () => {
+    const w = new FakeWriter();
+    const c = new Controller({ logger: silentLogger, writer: w, tellDelayMs: 5 });
+    c.setLeader(true);
+    const config = `peers:
+- peer-address: 10.0.0.1
+  peer-asn: 64512
+  my-asn: 64513
+address-pools:
+- name: blue
+  protocol: bgp
+  addresses: [192.0.2.0/31]
+`;
+    const zone = (name: string, z: string) => ({
+      metadata: { name, labels: { "topology.kubernetes.io/zone": z } },
+    });
+    const web: ServiceLike = {
+      metadata: { name: "web", namespace: "apps", resourceVersion: "9" },
+      spec: { type: "LoadBalancer", ports: [{ port: 80, protocol: "TCP" }] },
+      status: { loadBalancer: { ingress: [{ ip: "192.0.2.0" }] } },
+    };
+    const s: ClusterSnapshot = {
+      ...snap(config, [web]),
+      nodes: [zone("a", "r1"), zone("b", "r2"), zone("c", "r2"), zone("d", "r2"), zone("e", "r2")],
+    };
+    c.update(s);
+    for (let i = 0; i < 200 && !w.events.some((e) => e.reason === "UnevenECMP"); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    const announced = w.events.filter((e) => e.reason === "Announced");
+    assert.deepEqual(
+      announced.map((e) => [e.regarding.name, e.message]),
+      [["web", "192.0.2.0 announced over BGP by a, b, c, d, e"]],
+    );
+    const uneven = w.events.filter((e) => e.reason === "UnevenECMP");
+    assert.equal(uneven.length, 1);
+    assert.equal(uneven[0]?.type, "Warning");
+    assert.match(
+      uneven[0]!.message,
+      /rack r1: 1 node announces and takes 50% of traffic; rack r2: 4 nodes take 12\.5% each/,
+    );
+    // Nothing new: nothing told again.
+    c.update({ ...s });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(w.events.filter((e) => e.reason === "UnevenECMP" || e.reason === "Announced").length, 2);
+    c.stop();
+  });
+});
