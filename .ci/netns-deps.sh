@@ -10,7 +10,7 @@
 # every bird on the machine, including test instances of other runs.
 set -euo pipefail
 
-PKGS=(bird2 frr gobgpd exabgp tcpdump arping ndisc6 iproute2 iputils-ping procps curl openssl)
+PKGS=(bird2 frr gobgpd exabgp tcpdump arping ndisc6 iproute2 iputils-ping procps curl openssl python3)
 SERVICES=(bird frr gobgpd exabgp)
 
 log() { printf 'netns-deps: %s\n' "$*"; }
