@@ -255,9 +255,13 @@ describe("against a scripted peer", () => {
 
   test("ROUTE-REFRESH is answered from the Adj-RIB-Out, bracketed by BoRR/EoRR when enhanced", async () => {
     const seen: (Message | string)[] = [];
+    // This test's own connection (peerSockets is shared: a session of an earlier test may
+    // still reconnect to its peer while this one runs).
+    let mine: Socket | undefined;
     const port = await scriptedPeer((m, sock) => {
       seen.push(m);
       if (typeof m !== "string" && m.type === "OPEN") {
+        mine = sock;
         const open = peerOpen(90);
         const caps = [...open.parameters[0]!, { code: 2 as const }, { code: 70 as const }];
         sock.write(
@@ -276,7 +280,7 @@ describe("against a scripted peer", () => {
     const before = seen.length;
     assert.ok(a.established);
     const request = encodeMessage({ type: "ROUTE-REFRESH", afi: 1, subtype: 0, safi: 1 }, DEFAULT_CONTEXT);
-    peerSockets.at(-1)!.write(request);
+    mine!.write(request);
     await waitFor("EoRR", () =>
       seen.slice(before).find((m) => typeof m !== "string" && m.type === "ROUTE-REFRESH" && m.subtype === 2),
     );
