@@ -10,7 +10,6 @@
  * a warm view and take over when it goes.
  */
 import { hostname } from "node:os";
-import { parseArgs } from "node:util";
 import {
   KubernetesClusterSource,
   KubernetesWriter,
@@ -19,8 +18,9 @@ import {
 } from "../cluster/kubernetes/index.ts";
 import { Controller } from "../controller/controller.ts";
 import { controllerMetrics } from "../observe/controller-metrics.ts";
-import { parseListenAddress, serveEndpoints } from "../observe/http.ts";
-import { createLogger, LOG_LEVELS, type LogLevel } from "../observe/logger.ts";
+import { serveEndpoints } from "../observe/http.ts";
+import { createLogger, LOG_LEVELS } from "../observe/logger.ts";
+import { Command } from "./args.ts";
 
 export const LEASE_NAME = "signalbox-controller";
 
@@ -38,39 +38,22 @@ Options:
 `;
 
 export async function main(args: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args,
-      options: {
-        kubeconfig: { type: "string" },
-        namespace: { type: "string", default: "signalbox-system" },
-        configmap: { type: "string", default: "config" },
-        "status-address": { type: "string", default: "127.0.0.1:7472" },
-        "leader-elect": { type: "boolean", default: false },
-        identity: { type: "string" },
-        "lb-class": { type: "string" },
-        "log-level": { type: "string", default: "info" },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (e) {
-    process.stderr.write(`signalbox controller: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const usage = (msg: string) => {
-    process.stderr.write(`signalbox controller: ${msg}\n\n${USAGE}`);
-    return 2;
-  };
-  const level = values["log-level"] as LogLevel;
-  if (!LOG_LEVELS.includes(level)) return usage(`unknown log level ${level}`);
-  const statusAddress = parseListenAddress(values["status-address"] as string);
-  if (statusAddress === undefined)
-    return usage(`--status-address ${values["status-address"]} is not HOST:PORT`);
+  const cmd = new Command("controller", USAGE);
+  const values = cmd.parse(args, {
+    kubeconfig: { type: "string" },
+    namespace: { type: "string", default: "signalbox-system" },
+    configmap: { type: "string", default: "config" },
+    "status-address": { type: "string", default: "127.0.0.1:7472" },
+    "leader-elect": { type: "boolean", default: false },
+    identity: { type: "string" },
+    "lb-class": { type: "string" },
+    "log-level": { type: "string", default: "info" },
+  });
+  if (typeof values === "number") return values;
+  const level = cmd.logLevel(values);
+  if (typeof level === "number") return level;
+  const statusAddress = cmd.listenAddress(values, "status-address");
+  if (typeof statusAddress === "number") return statusAddress;
   const namespace = values.namespace as string;
   const configMapName = values.configmap as string;
   const identity = (values.identity as string | undefined) ?? process.env["POD_NAME"] ?? hostname();

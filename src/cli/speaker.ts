@@ -17,16 +17,16 @@
  * Cease / Administrative Shutdown.
  */
 import { hostname } from "node:os";
-import { parseArgs } from "node:util";
 import { V1MicroTime } from "@kubernetes/client-node";
 import { FileClusterSource, formatProblem } from "../cluster/file/index.ts";
 import { KubernetesClusterSource, loadKubeConfig, NodeLeases } from "../cluster/kubernetes/index.ts";
 import { parseListenAddress, serveEndpoints } from "../observe/http.ts";
-import { createLogger, LOG_LEVELS, type LogLevel } from "../observe/logger.ts";
+import { createLogger, LOG_LEVELS } from "../observe/logger.ts";
 import { speakerMetrics } from "../observe/metrics.ts";
 import { hostIpv4Addresses } from "../platform/interfaces.ts";
 import { LeaseEvidence, RENEW_SECONDS, shouldRenewLease, speakerLease } from "../speaker/l2/index.ts";
 import { Speaker } from "../speaker/speaker.ts";
+import { Command } from "./args.ts";
 
 const USAGE = `Usage: signalbox speaker [--standalone DIR] [options]
 
@@ -47,45 +47,29 @@ Options:
 `;
 
 export async function main(args: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args,
-      options: {
-        standalone: { type: "string" },
-        kubeconfig: { type: "string" },
-        namespace: { type: "string", default: "signalbox-system" },
-        configmap: { type: "string", default: "config" },
-        node: { type: "string" },
-        "status-address": { type: "string", default: "127.0.0.1:7473" },
-        "bgp-listen": { type: "string", default: "[::]:179" },
-        stop: { type: "string", default: "graceful" },
-        "log-level": { type: "string", default: "info" },
-        "layer2-interval": { type: "string", default: "100" },
-        "layer2-hold": { type: "string", default: "350" },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (e) {
-    process.stderr.write(`signalbox speaker: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const usage = (msg: string) => {
-    process.stderr.write(`signalbox speaker: ${msg}\n\n${USAGE}`);
-    return 2;
-  };
+  const cmd = new Command("speaker", USAGE);
+  const values = cmd.parse(args, {
+    standalone: { type: "string" },
+    kubeconfig: { type: "string" },
+    namespace: { type: "string", default: "signalbox-system" },
+    configmap: { type: "string", default: "config" },
+    node: { type: "string" },
+    "status-address": { type: "string", default: "127.0.0.1:7473" },
+    "bgp-listen": { type: "string", default: "[::]:179" },
+    stop: { type: "string", default: "graceful" },
+    "log-level": { type: "string", default: "info" },
+    "layer2-interval": { type: "string", default: "100" },
+    "layer2-hold": { type: "string", default: "350" },
+  });
+  if (typeof values === "number") return values;
+  const usage = (msg: string) => cmd.usage(msg);
   const dir = values.standalone as string | undefined;
-  const level = values["log-level"] as LogLevel;
-  if (!LOG_LEVELS.includes(level)) return usage(`unknown log level ${level}`);
+  const level = cmd.logLevel(values);
+  if (typeof level === "number") return level;
   const stopMode = values.stop as string;
   if (stopMode !== "graceful" && stopMode !== "notify") return usage("--stop is graceful or notify");
-  const statusAddress = parseListenAddress(values["status-address"] as string);
-  if (statusAddress === undefined)
-    return usage(`--status-address ${values["status-address"]} is not HOST:PORT`);
+  const statusAddress = cmd.listenAddress(values, "status-address");
+  if (typeof statusAddress === "number") return statusAddress;
   const listenText = values["bgp-listen"] as string;
   const listen = listenText === "off" ? undefined : parseListenAddress(listenText);
   if (listenText !== "off" && listen === undefined)

@@ -1,4 +1,4 @@
-/** `signalbox speaker` rejects bad flags with exit 2 and a message naming the flag, before starting anything. */
+/** `signalbox speaker` and `controller` reject bad flags with exit 2 and a message naming the flag, before starting anything. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
@@ -24,4 +24,23 @@ describe("signalbox speaker flags", () => {
       assert.match(r.stderr, words);
     });
   }
+});
+
+describe("signalbox controller flags", () => {
+  for (const [args, words] of [
+    [["--log-level", "loud"], /signalbox controller: unknown log level loud/],
+    [["--status-address", "7472"], /--status-address 7472 is not HOST:PORT/],
+    [["--leader"], /Unknown option '--leader'/],
+  ] as const) {
+    it(`${args.join(" ")} → exit 2`, () => {
+      const r = spawnSync(BIN, ["controller", ...args], { encoding: "utf8", timeout: 20_000 });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, words);
+    });
+  }
+  it("--help → exit 0 with the options", () => {
+    const r = spawnSync(BIN, ["controller", "--help"], { encoding: "utf8", timeout: 20_000 });
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /--leader-elect/);
+  });
 });
