@@ -7,27 +7,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ApiClient } from "./lib/api.ts";
-import {
-  type Binaries,
-  type Cluster,
-  checkOpenssl,
-  ensureBinaries,
-  isCI,
-  PrerequisiteError,
-  startCluster,
-  waitFor,
-} from "./lib/apiserver.ts";
+import { type Cluster, startCluster, waitFor } from "./lib/apiserver.ts";
+import { binariesOrSkip, prerequisites } from "./lib/prereq.ts";
 import { type Proc, startSignalbox } from "./lib/signalbox.ts";
 
-let binaries: Binaries | undefined;
-let missing: string | undefined;
-try {
-  await checkOpenssl();
-  binaries = await ensureBinaries();
-} catch (e) {
-  if (!(e instanceof PrerequisiteError)) throw e;
-  missing = e.message;
-}
+const prereqs = await prerequisites();
 
 const NS = "signalbox-system";
 const APP = "apps";
@@ -114,11 +98,8 @@ async function waitIps(api: ApiClient, name: string, timeoutMs = 20_000): Promis
 test("controller on a real API: allocate, elect, fail over, restart, reject bad config, release, survive an API crash", {
   timeout: 6 * 60_000,
 }, async (t) => {
-  if (missing !== undefined || binaries === undefined) {
-    if (isCI()) throw new Error(`CI=true and a prerequisite is missing: ${missing}`);
-    t.skip(missing ?? "binaries not found");
-    return;
-  }
+  const binaries = binariesOrSkip(t, prereqs);
+  if (binaries === undefined) return;
   const cluster: Cluster = await startCluster({ binaries });
   const procs: Proc[] = [];
   const controller = async (id: string) => {

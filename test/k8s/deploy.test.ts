@@ -15,15 +15,8 @@ import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import { parseConfig } from "../../src/config/index.ts";
-import {
-  type Binaries,
-  type Cluster,
-  checkOpenssl,
-  ensureBinaries,
-  isCI,
-  PrerequisiteError,
-  startCluster,
-} from "./lib/apiserver.ts";
+import { type Cluster, startCluster } from "./lib/apiserver.ts";
+import { binariesOrSkip, prerequisites } from "./lib/prereq.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const DEPLOY = join(ROOT, "deploy");
@@ -34,15 +27,7 @@ const SA = {
   speaker: `system:serviceaccount:${NS}:signalbox-speaker`,
 } as const;
 
-let binaries: Binaries | undefined;
-let missing: string | undefined;
-try {
-  await checkOpenssl();
-  binaries = await ensureBinaries();
-} catch (e) {
-  if (!(e instanceof PrerequisiteError)) throw e;
-  missing = e.message;
-}
+const prereqs = await prerequisites();
 
 // kubectl's HOME: its discovery cache (~/.kube/cache) goes here, not into the repository or
 // the user's home.
@@ -57,7 +42,7 @@ interface Run {
 
 /** Runs kubectl (bounded: 60 s, then SIGKILL), with stdin `input` when given. */
 async function kubectl(kubeconfig: string | undefined, args: string[], input?: string): Promise<Run> {
-  const bin = binaries?.kubectl;
+  const bin = prereqs.binaries?.kubectl;
   if (bin === undefined) throw new Error("kubectl not built");
   const full =
     kubeconfig === undefined ? args : ["--kubeconfig", kubeconfig, "--request-timeout=20s", ...args];
@@ -121,12 +106,8 @@ function find<T extends Obj>(objs: Obj[], kind: string, name: string): T {
 }
 
 test("deploy: kubectl kustomize renders the promised objects, stably", { timeout: 2 * 60_000 }, async (t) => {
-  if (missing !== undefined || binaries === undefined) {
-    const why = missing ?? "binaries not found";
-    if (isCI()) throw new Error(`CI=true and a prerequisite is missing: ${why}`);
-    t.skip(why);
-    return;
-  }
+  const binaries = binariesOrSkip(t, prereqs);
+  if (binaries === undefined) return;
   const first = must(await kubectl(undefined, ["kustomize", DEPLOY]), "kubectl kustomize deploy/");
   const second = must(await kubectl(undefined, ["kustomize", DEPLOY]), "kubectl kustomize deploy/ again");
   assert.equal(second, first, "kustomize output is not deterministic");
@@ -384,12 +365,8 @@ const describeCheck = (x: Check): string =>
 test("deploy: server-side dry run, apply, and least-privilege RBAC on a real kube-apiserver", {
   timeout: 5 * 60_000,
 }, async (t) => {
-  if (missing !== undefined || binaries === undefined) {
-    const why = missing ?? "binaries not found";
-    if (isCI()) throw new Error(`CI=true and a prerequisite is missing: ${why}`);
-    t.skip(why);
-    return;
-  }
+  const binaries = binariesOrSkip(t, prereqs);
+  if (binaries === undefined) return;
   const cluster: Cluster = await startCluster({ binaries });
   const k = async (args: string[], input?: string): Promise<Run> =>
     await kubectl(cluster.kubeconfigPath, args, input);

@@ -16,29 +16,15 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { arping, type Daemon, Lab, macOf, missingPrerequisites, neighbours } from "../netns/lib/index.ts";
-import {
-  type Binaries,
-  checkOpenssl,
-  ensureBinaries,
-  isCI,
-  PrerequisiteError,
-  startCluster,
-  waitFor,
-} from "./lib/apiserver.ts";
+import { startCluster, waitFor } from "./lib/apiserver.ts";
 import { apiInNamespace } from "./lib/netns-api.ts";
+import { binariesOrSkip, prerequisites } from "./lib/prereq.ts";
 import { type Proc, SIGNALBOX, startSignalbox } from "./lib/signalbox.ts";
 
-let binaries: Binaries | undefined;
-let missing: string | undefined =
+const prereqs = await prerequisites(
   missingPrerequisites(["arping"]) ??
-  (existsSync("/usr/bin/python3") ? undefined : "/usr/bin/python3 (Debian python3)");
-try {
-  await checkOpenssl();
-  binaries = await ensureBinaries();
-} catch (e) {
-  if (!(e instanceof PrerequisiteError)) throw e;
-  missing = e.message;
-}
+    (existsSync("/usr/bin/python3") ? undefined : "/usr/bin/python3 (Debian python3)"),
+);
 
 const NS = "signalbox-system";
 const IP = "10.214.0.240";
@@ -53,11 +39,8 @@ interface L2Status {
 test("layer 2 with the API as arbiter: a one-way heartbeat fault settles on one answering node; a killed owner is replaced", {
   timeout: 4 * 60_000,
 }, async (t) => {
-  if (missing !== undefined || binaries === undefined) {
-    if (isCI()) throw new Error(`CI=true and a prerequisite is missing: ${missing}`);
-    t.skip(missing ?? "binaries not found");
-    return;
-  }
+  const binaries = binariesOrSkip(t, prereqs);
+  if (binaries === undefined) return;
   const cluster = await startCluster({ binaries });
   const lab = await Lab.create();
   let controller: Proc | undefined;

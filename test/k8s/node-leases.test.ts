@@ -8,36 +8,18 @@ import { test } from "node:test";
 import { V1MicroTime } from "@kubernetes/client-node";
 import { loadKubeConfig, NodeLeases } from "../../src/cluster/kubernetes/index.ts";
 import { LeaseEvidence, speakerLease, speakerLeaseName } from "../../src/speaker/l2/index.ts";
-import {
-  type Binaries,
-  checkOpenssl,
-  ensureBinaries,
-  isCI,
-  PrerequisiteError,
-  startCluster,
-  waitFor,
-} from "./lib/apiserver.ts";
+import { startCluster, waitFor } from "./lib/apiserver.ts";
+import { binariesOrSkip, prerequisites } from "./lib/prereq.ts";
 
-let binaries: Binaries | undefined;
-let missing: string | undefined;
-try {
-  await checkOpenssl();
-  binaries = await ensureBinaries();
-} catch (e) {
-  if (!(e instanceof PrerequisiteError)) throw e;
-  missing = e.message;
-}
+const prereqs = await prerequisites();
 
 const NS = "signalbox-system";
 
 test("node Leases: renewals are seen as alive, a stop or a release as expired", {
   timeout: 2 * 60_000,
 }, async (t) => {
-  if (missing !== undefined || binaries === undefined) {
-    if (isCI()) throw new Error(`CI=true and a prerequisite is missing: ${missing}`);
-    t.skip(missing ?? "binaries not found");
-    return;
-  }
+  const binaries = binariesOrSkip(t, prereqs);
+  if (binaries === undefined) return;
   const cluster = await startCluster({ binaries });
   const running: NodeLeases[] = [];
   try {

@@ -8,28 +8,13 @@ import { execFile } from "node:child_process";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { arping, Lab, macOf, missingPrerequisites } from "../netns/lib/index.ts";
-import {
-  type Binaries,
-  checkOpenssl,
-  ensureBinaries,
-  isCI,
-  PrerequisiteError,
-  startCluster,
-  waitFor,
-} from "./lib/apiserver.ts";
+import { startCluster, waitFor } from "./lib/apiserver.ts";
+import { binariesOrSkip, prerequisites } from "./lib/prereq.ts";
 import { type Proc, startSignalbox } from "./lib/signalbox.ts";
 
 const execFileP = promisify(execFile);
 
-let binaries: Binaries | undefined;
-let missing: string | undefined = missingPrerequisites(["arping"]);
-try {
-  await checkOpenssl();
-  binaries = await ensureBinaries();
-} catch (e) {
-  if (!(e instanceof PrerequisiteError)) throw e;
-  missing = e.message;
-}
+const prereqs = await prerequisites(missingPrerequisites(["arping"]));
 
 const NS = "signalbox-system";
 const LEASES = `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases`;
@@ -39,11 +24,8 @@ type Lease = { spec: { holderIdentity?: string; renewTime?: string } };
 test("layer 2 in API mode: ARP answered on the pool's interface, node Lease renewed, released on stop", {
   timeout: 3 * 60_000,
 }, async (t) => {
-  if (missing !== undefined || binaries === undefined) {
-    if (isCI()) throw new Error(`CI=true and a prerequisite is missing: ${missing}`);
-    t.skip(missing ?? "binaries not found");
-    return;
-  }
+  const binaries = binariesOrSkip(t, prereqs);
+  if (binaries === undefined) return;
   const cluster = await startCluster({ binaries });
   const lab = await Lab.create();
   let speaker: Proc | undefined;

@@ -9,27 +9,12 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { Lab, missingPrerequisites } from "../netns/lib/index.ts";
 import type { ApiClient } from "./lib/api.ts";
-import {
-  type Binaries,
-  checkOpenssl,
-  ensureBinaries,
-  isCI,
-  PrerequisiteError,
-  startCluster,
-  waitFor,
-} from "./lib/apiserver.ts";
+import { startCluster, waitFor } from "./lib/apiserver.ts";
 import { startBgpLab, torNextHops } from "./lib/bgp-lab.ts";
+import { binariesOrSkip, prerequisites } from "./lib/prereq.ts";
 import { type Proc, startSignalbox } from "./lib/signalbox.ts";
 
-let binaries: Binaries | undefined;
-let missing: string | undefined = missingPrerequisites(["frr"]);
-try {
-  await checkOpenssl();
-  binaries = await ensureBinaries();
-} catch (e) {
-  if (!(e instanceof PrerequisiteError)) throw e;
-  missing = e.message;
-}
+const prereqs = await prerequisites(missingPrerequisites(["frr"]));
 
 const NS = "signalbox-system";
 const APP = "apps";
@@ -98,11 +83,8 @@ async function ipOf(api: ApiClient, name: string): Promise<string> {
 test("speakers on a real API announce to an FRR ToR, follow endpoints and nodes, and ride out an API crash", {
   timeout: 6 * 60_000,
 }, async (t) => {
-  if (missing !== undefined || binaries === undefined) {
-    if (isCI()) throw new Error(`CI=true and a prerequisite is missing: ${missing}`);
-    t.skip(missing ?? "binaries not found");
-    return;
-  }
+  const binaries = binariesOrSkip(t, prereqs);
+  if (binaries === undefined) return;
   const cluster = await startCluster({ binaries });
   const lab = await Lab.create();
   const procs: Proc[] = [];

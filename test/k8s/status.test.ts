@@ -12,27 +12,11 @@ import { execFile } from "node:child_process";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import type { ApiClient } from "./lib/api.ts";
-import {
-  type Binaries,
-  checkOpenssl,
-  ensureBinaries,
-  freePort,
-  isCI,
-  PrerequisiteError,
-  startCluster,
-  waitFor,
-} from "./lib/apiserver.ts";
+import { freePort, startCluster, waitFor } from "./lib/apiserver.ts";
+import { binariesOrSkip, prerequisites } from "./lib/prereq.ts";
 import { type Proc, SIGNALBOX, startSignalbox } from "./lib/signalbox.ts";
 
-let binaries: Binaries | undefined;
-let missing: string | undefined;
-try {
-  await checkOpenssl();
-  binaries = await ensureBinaries();
-} catch (e) {
-  if (!(e instanceof PrerequisiteError)) throw e;
-  missing = e.message;
-}
+const prereqs = await prerequisites();
 
 const NS = "signalbox-system";
 const APP = "apps";
@@ -112,11 +96,8 @@ async function fakePod(
 test("signalbox status: addresses or API discovery, tables, an unreachable speaker, one Service explained", {
   timeout: 4 * 60_000,
 }, async (t) => {
-  if (missing !== undefined || binaries === undefined) {
-    if (isCI()) throw new Error(`CI=true and a prerequisite is missing: ${missing}`);
-    t.skip(missing ?? "binaries not found");
-    return;
-  }
+  const binaries = binariesOrSkip(t, prereqs);
+  if (binaries === undefined) return;
   const cluster = await startCluster({ binaries });
   const procs: Proc[] = [];
   try {
