@@ -24,6 +24,7 @@ export {
   objectKey,
   SERVICE_NAME_LABEL,
   serviceKey,
+  slicesByService,
   slicesOf,
 } from "./objects.ts";
 export type {

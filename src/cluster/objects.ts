@@ -77,6 +77,24 @@ export function slicesOf(svc: ServiceLike, slices: readonly EndpointSliceLike[])
   );
 }
 
+/**
+ * Every EndpointSlice grouped by its Service's key (`namespace/name` from the
+ * `kubernetes.io/service-name` label), so each Service finds its own in O(1). Slices without
+ * the label belong to no Service and are left out.
+ */
+export function slicesByService(slices: readonly EndpointSliceLike[]): Map<string, EndpointSliceLike[]> {
+  const out = new Map<string, EndpointSliceLike[]>();
+  for (const sl of slices) {
+    const name = sl?.metadata?.labels?.[SERVICE_NAME_LABEL];
+    if (typeof name !== "string") continue;
+    const k = `${sl.metadata.namespace || "default"}/${name}`;
+    const list = out.get(k);
+    if (list === undefined) out.set(k, [sl]);
+    else list.push(sl);
+  }
+  return out;
+}
+
 /** Every endpoint of the slices (junk entries skipped). */
 export function endpointsOf(slices: readonly EndpointSliceLike[]): EndpointLike[] {
   const out: EndpointLike[] = [];

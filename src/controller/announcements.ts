@@ -11,11 +11,10 @@
 import {
   type ClusterSnapshot,
   compareStrings,
-  type EndpointSliceLike,
   heldAddresses,
   nodeLabels,
-  SERVICE_NAME_LABEL,
   serviceKey,
+  slicesByService,
 } from "../cluster/index.ts";
 import { type Config, selectsNode } from "../config/index.ts";
 import { endpointGate, inPool, type NodeView, nodeBlock, type Reason } from "../speaker/plan.ts";
@@ -48,13 +47,7 @@ export function announcements(
   const hasPeer = new Map(
     views.map((v) => [v.name, config.peers.some((p) => selectsNode(p.nodeSelectors, nodeLabels(v.node)))]),
   );
-  const slices = new Map<string, EndpointSliceLike[]>();
-  for (const sl of snapshot.endpointSlices) {
-    const name = sl?.metadata?.labels?.[SERVICE_NAME_LABEL];
-    if (typeof name !== "string") continue;
-    const k = `${sl.metadata.namespace || "default"}/${name}`;
-    slices.set(k, [...(slices.get(k) ?? []), sl]);
-  }
+  const slices = slicesByService(snapshot.endpointSlices);
 
   const out: ServiceAnnouncement[] = [];
   for (const svc of snapshot.services) {

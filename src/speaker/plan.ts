@@ -61,6 +61,7 @@ import {
   compareStrings,
   type EndpointSliceLike,
   endpointsOf,
+  slicesByService as groupSlices,
   heldAddresses,
   isCordoned,
   isEndpointServing,
@@ -68,7 +69,6 @@ import {
   isNetworkUnavailable,
   type NodeLike,
   nodeLabels,
-  SERVICE_NAME_LABEL,
   type ServiceLike,
   serviceKey,
 } from "../cluster/index.ts";
@@ -246,15 +246,7 @@ export function plan(
   const peers = config.peers.filter((p) => selectsNode(p.nodeSelectors, nodeLabels(me?.node)));
 
   // EndpointSlices by `namespace/service-name`, so each Service finds its own in O(1).
-  const slicesByService = new Map<string, EndpointSliceLike[]>();
-  for (const sl of snapshot.endpointSlices) {
-    const name = sl?.metadata?.labels?.[SERVICE_NAME_LABEL];
-    if (typeof name !== "string") continue;
-    const k = `${sl.metadata.namespace || "default"}/${name}`;
-    const list = slicesByService.get(k);
-    if (list === undefined) slicesByService.set(k, [sl]);
-    else list.push(sl);
-  }
+  const slicesByService = groupSlices(snapshot.endpointSlices);
 
   const routes = new Map<string, RouteAcc>();
   const l2 = new Map<string, { ip: IpAddress; pool: string; services: Set<string>; nodes: Set<string> }>();

@@ -13,10 +13,9 @@ import type { IpAddress } from "../../../protocol/ip/index.ts";
 import {
   type ClusterSnapshot,
   compareStrings,
-  type EndpointSliceLike,
+  slicesByService as groupSlices,
   type NodeLike,
   nodeLabels,
-  SERVICE_NAME_LABEL,
   type ServiceLike,
   serviceKey,
 } from "../../cluster/index.ts";
@@ -145,15 +144,7 @@ export function analyzeBalance(
     );
   }
 
-  const slicesByService = new Map<string, EndpointSliceLike[]>();
-  for (const sl of snapshot.endpointSlices) {
-    const name = sl?.metadata?.labels?.[SERVICE_NAME_LABEL];
-    if (typeof name !== "string") continue;
-    const k = `${sl.metadata.namespace || "default"}/${name}`;
-    const list = slicesByService.get(k);
-    if (list === undefined) slicesByService.set(k, [sl]);
-    else list.push(sl);
-  }
+  const slicesByService = groupSlices(snapshot.endpointSlices);
   const services = new Map<string, ServiceLike>();
   for (const s of snapshot.services)
     if (typeof s?.metadata?.name === "string") services.set(serviceKey(s), s);

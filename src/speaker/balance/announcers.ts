@@ -8,11 +8,10 @@
 import {
   type ClusterSnapshot,
   compareStrings,
-  type EndpointSliceLike,
+  slicesByService as groupSlices,
   heldAddresses,
   type NodeLike,
   nodeLabels,
-  SERVICE_NAME_LABEL,
   serviceKey,
 } from "../../cluster/index.ts";
 import { type Config, type Peer, selectsNode } from "../../config/index.ts";
@@ -50,15 +49,7 @@ export function announcers(config: Config, snapshot: ClusterSnapshot, opts: Plan
   // Rules 3 and 4: nodes that may announce anything over BGP at all.
   const able = views.filter((v) => v.blocked === undefined && peersOf.get(v.name)!.length > 0);
 
-  const slicesByService = new Map<string, EndpointSliceLike[]>();
-  for (const sl of snapshot.endpointSlices) {
-    const name = sl?.metadata?.labels?.[SERVICE_NAME_LABEL];
-    if (typeof name !== "string") continue;
-    const k = `${sl.metadata.namespace || "default"}/${name}`;
-    const list = slicesByService.get(k);
-    if (list === undefined) slicesByService.set(k, [sl]);
-    else list.push(sl);
-  }
+  const slicesByService = groupSlices(snapshot.endpointSlices);
 
   const byService = new Map<string, Announced>();
   for (const svc of snapshot.services) {
