@@ -12,7 +12,8 @@ import type { Socket } from "node:net";
 import { CeaseSubcode, linkBandwidth } from "../../protocol/bgp/index.ts";
 import { IpAddress } from "../../protocol/ip/index.ts";
 import type { ClusterSnapshot } from "../cluster/index.ts";
-import { type Config, type ConfigIssue, formatIssue, parseConfig } from "../config/index.ts";
+import type { Config } from "../config/index.ts";
+import { ConfigKeeper, type ConfigState } from "../config/keeper.ts";
 import type { Peer } from "../config/types.ts";
 import type { Logger } from "../observe/logger.ts";
 import { analyzeBalance, type BalanceReport, type ServiceBalance } from "./balance/index.ts";
@@ -51,16 +52,7 @@ export interface SpeakerOptions {
   readonly l2?: SpeakerL2Options | false;
 }
 
-export type ConfigState =
-  | { readonly state: "missing" }
-  | { readonly state: "valid"; readonly origin: string; readonly warnings: readonly string[] }
-  | {
-      readonly state: "invalid";
-      readonly origin: string;
-      readonly errors: readonly string[];
-      /** The config still in use: the last valid one, if there was one. */
-      readonly running: "last-good" | "none";
-    };
+export type { ConfigState };
 
 interface PeerEntry {
   readonly session: BgpSession;
@@ -73,9 +65,8 @@ export class Speaker {
   private readonly opts: SpeakerOptions;
   private readonly log: Logger;
   private l2: L2Runtime | undefined;
-  private config: Config | undefined;
-  private configText: string | undefined;
-  private configState: ConfigState = { state: "missing" };
+  /** The last good config (DESIGN.md: an invalid ConfigMap keeps it running and says why). */
+  private readonly keeper = new ConfigKeeper();
   private desired: Desired | undefined;
   private balance: BalanceReport | undefined;
   /** Warning text last logged per Service, so a standing imbalance is logged once. */
@@ -202,34 +193,22 @@ export class Speaker {
     for (const [k, v] of now) this.balanceWarned.set(k, v);
   }
 
+  private get config(): Config | undefined {
+    return this.keeper.config;
+  }
+
   private loadConfig(snapshot: ClusterSnapshot): void {
-    const cm = snapshot.configMap;
-    if (cm === undefined) {
-      if (this.config === undefined) this.configState = { state: "missing" };
-      return;
-    }
-    if (cm.text === this.configText) return;
-    this.configText = cm.text;
-    const r = parseConfig(cm.text);
-    const warnings = r.warnings.map(formatIssue);
-    if (r.ok) {
-      this.config = r.config;
-      this.configState = { state: "valid", origin: cm.origin, warnings };
+    const change = this.keeper.update(snapshot.configMap);
+    const st = this.keeper.state;
+    if (change === "loaded" && st.state === "valid") {
+      const c = this.keeper.config!;
       this.log.info(
-        { origin: cm.origin, peers: r.config.peers.length, pools: r.config.addressPools.length, warnings },
+        { origin: st.origin, peers: c.peers.length, pools: c.addressPools.length, warnings: st.warnings },
         "config loaded",
       );
-      return;
+    } else if (change === "rejected" && st.state === "invalid") {
+      this.log.error({ origin: st.origin, errors: st.errors, running: st.running }, "config rejected");
     }
-    const errors = r.errors.map((e: ConfigIssue) => formatIssue(e));
-    // DESIGN.md: an invalid ConfigMap keeps the last good one running and says why.
-    this.configState = {
-      state: "invalid",
-      origin: cm.origin,
-      errors,
-      running: this.config ? "last-good" : "none",
-    };
-    this.log.error({ origin: cm.origin, errors, running: this.configState.running }, "config rejected");
   }
 
   private reconcileSessions(desired: Desired): void {
@@ -365,7 +344,7 @@ export class Speaker {
   status(): SpeakerStatus {
     return {
       node: this.opts.node,
-      config: this.configState,
+      config: this.keeper.state,
       listener: this.listener
         ? { address: `${this.opts.listen!.host}:${this.opts.listen!.port}`, up: true }
         : this.opts.listen
