@@ -10,6 +10,10 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 cc="${CC:-gcc}"
+if ! command -v "$cc" >/dev/null 2>&1; then
+  echo "native/build.sh: no C compiler ($cc): install one (Debian/Ubuntu: apt-get install gcc) or set CC" >&2
+  exit 1
+fi
 
 inc="${NODE_API_HEADERS_DIR:-}"
 if [[ -z "$inc" ]]; then
