@@ -120,6 +120,13 @@ static napi_value throw_errno(napi_env env, int err, const char *syscall, const 
   return NULL;
 }
 
+/* The same, for a call on one socket: the detail names the fd. */
+static napi_value throw_fd_errno(napi_env env, int err, const char *syscall, int fd) {
+  char detail[32];
+  snprintf(detail, sizeof detail, "fd %d", fd);
+  return throw_errno(env, err, syscall, detail);
+}
+
 static napi_value throw_arg(napi_env env, int range, const char *message) {
   if (range)
     napi_throw_range_error(env, "ERR_INVALID_ARG", message);
@@ -476,9 +483,7 @@ static napi_value start_receive(napi_env env, napi_callback_info info) {
   if (rc < 0) {
     free(r);
     free(poll);
-    char detail[32];
-    snprintf(detail, sizeof detail, "fd %d", fd);
-    return throw_errno(env, -rc, "uv_poll_init", detail);
+    return throw_fd_errno(env, -rc, "uv_poll_init", fd);
   }
   r->env = env;
   r->fd = fd;
@@ -495,9 +500,7 @@ static napi_value start_receive(napi_env env, napi_callback_info info) {
   rc = uv_poll_start(poll, SBX_UV_READABLE, on_readable);
   if (rc < 0) {
     stop_receiver(inst, r);
-    char detail[32];
-    snprintf(detail, sizeof detail, "fd %d", fd);
-    return throw_errno(env, -rc, "uv_poll_start", detail);
+    return throw_fd_errno(env, -rc, "uv_poll_start", fd);
   }
   return undefined(env);
 }
@@ -524,9 +527,7 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   receiver *r = find_receiver(inst, fd);
   if (r != NULL) stop_receiver(inst, r);
   if (close(fd) < 0 && errno != EINTR) {
-    char detail[32];
-    snprintf(detail, sizeof detail, "fd %d", fd);
-    return throw_errno(env, errno, "close", detail);
+    return throw_fd_errno(env, errno, "close", fd);
   }
   return undefined(env);
 }
@@ -704,9 +705,7 @@ static napi_value listen_tcp(napi_env env, napi_callback_info info) {
   int64_t backlog;
   if (!get_fd(env, argv[0], &fd) || !get_int(env, argv[1], "backlog", 1, 65535, &backlog)) return NULL;
   if (listen(fd, (int)backlog) < 0) {
-    char detail[32];
-    snprintf(detail, sizeof detail, "fd %d", fd);
-    return throw_errno(env, errno, "listen", detail);
+    return throw_fd_errno(env, errno, "listen", fd);
   }
   return undefined(env);
 }
@@ -776,9 +775,7 @@ static napi_value socket_family_of(napi_env env, napi_callback_info info) {
   if (!get_fd(env, argv[0], &fd)) return NULL;
   int sf = socket_family(fd);
   if (sf < 0) {
-    char detail[32];
-    snprintf(detail, sizeof detail, "fd %d", fd);
-    return throw_errno(env, errno, "getsockname", detail);
+    return throw_fd_errno(env, errno, "getsockname", fd);
   }
   return number(env, sf == AF_INET ? 4 : sf == AF_INET6 ? 6 : 0);
 }

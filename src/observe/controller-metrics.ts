@@ -4,11 +4,13 @@
  */
 import { Gauge, Registry } from "prom-client";
 import type { ControllerStatus } from "../controller/controller.ts";
+import { perScrape } from "./metrics.ts";
 
 const num = (c: number | string) => (typeof c === "number" ? c : Number(c));
 
 export function controllerMetrics(status: () => ControllerStatus): Registry {
   const registry = new Registry();
+  const snapshot = perScrape(status);
   const gauge = (
     name: string,
     help: string,
@@ -22,7 +24,7 @@ export function controllerMetrics(status: () => ControllerStatus): Registry {
       registers: [registry],
       collect() {
         this.reset();
-        fill(this, status());
+        fill(this, snapshot());
       },
     });
 

@@ -6,9 +6,27 @@
 import { Counter, Gauge, Registry } from "prom-client";
 import type { SpeakerStatus } from "../speaker/speaker.ts";
 
+/**
+ * One status per scrape, however many gauges read it: prom-client calls every gauge's
+ * collect() in the same turn of the event loop, so the status read first is kept until the
+ * next microtask. (Building the speaker's or controller's status walks every Service.)
+ */
+export function perScrape<T>(read: () => T): () => T {
+  let cached: { readonly value: T } | undefined;
+  return () => {
+    if (cached === undefined) {
+      cached = { value: read() };
+      queueMicrotask(() => {
+        cached = undefined;
+      });
+    }
+    return cached.value;
+  };
+}
+
 export function speakerMetrics(status: () => SpeakerStatus): Registry {
   const registry = new Registry();
-  const snapshot = () => status();
+  const snapshot = perScrape(status);
 
   new Gauge({
     name: "signalbox_bgp_session_up",

@@ -5,8 +5,8 @@
  * The system FRR service is never started or enabled: the lab runs its own zebra and bgpd.
  */
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { existsSync } from "node:fs";
+import { findExecutable } from "../../platform/executables.ts";
 import { ADDON, BUILD_SCRIPT } from "./paths.ts";
 
 const NEEDS: readonly { file: string; pkg: string }[] = [
@@ -18,22 +18,6 @@ const NEEDS: readonly { file: string; pkg: string }[] = [
   { file: "vtysh", pkg: "frr" },
   { file: "curl", pkg: "curl" },
 ];
-
-export function findExecutable(file: string): string | undefined {
-  const dirs = file.includes("/")
-    ? [""]
-    : [...(process.env["PATH"] ?? "").split(delimiter), "/usr/sbin", "/sbin", "/usr/bin", "/bin"];
-  for (const d of dirs) {
-    const p = d ? join(d, file) : file;
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
-}
 
 export function missingPackages(): string[] {
   return [...new Set(NEEDS.filter((n) => findExecutable(n.file) === undefined).map((n) => n.pkg))];

@@ -77,6 +77,10 @@ export class ResilientInformer<T extends KubernetesObject> {
   #lastError: string | undefined;
   #backoffMs = BACKOFF_FIRST_MS;
   #retry: unknown;
+  /** Errors reported so far: #run compares before and after ListWatch.start to see if it failed. */
+  #errors = 0;
+  /** Resolves `start()`: on the first successful list, or on stop. */
+  #settle: (() => void) | undefined;
 
   constructor(
     kc: KubeConfig,
@@ -118,20 +122,17 @@ export class ResilientInformer<T extends KubernetesObject> {
   /** Lists and starts watching; resolves when the first list succeeded (retrying until then) or on stop. */
   async start(): Promise<void> {
     this.#stopped = false;
+    const settled = new Promise<void>((resolve) => {
+      this.#settle = resolve;
+    });
     await this.#run();
-    while (!this.#synced && !this.#stopped) {
-      await new Promise<void>((resolve) => {
-        const check = () => {
-          if (this.#synced || this.#stopped) resolve();
-          else this.#timers.setTimeout(check, 50);
-        };
-        check();
-      });
-    }
+    if (this.#synced) this.#settle?.();
+    await settled;
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#settle?.();
     if (this.#retry !== undefined) this.#timers.clearTimeout(this.#retry);
     this.#retry = undefined;
     this.#watching = false;
@@ -156,28 +157,29 @@ export class ResilientInformer<T extends KubernetesObject> {
 
   async #run(): Promise<void> {
     if (this.#stopped) return;
-    const before = this.#lastErrorCount;
+    const before = this.#errors;
     await this.#lw.start();
     // ListWatch.start resolves once the list (if one was needed) and the watch request went
     // through, or after it reported an error.
-    if (this.#lastErrorCount === before && !this.#stopped) {
+    if (this.#errors === before && !this.#stopped) {
       this.#watching = true;
       const first = !this.#synced;
       this.#synced = true;
       this.#healthy();
       // An empty first list fires no add events; the owner still needs to hear "synced".
-      if (first) this.#onChange();
+      if (first) {
+        this.#settle?.();
+        this.#onChange();
+      }
     }
   }
-
-  #lastErrorCount = 0;
 
   #healthy(): void {
     this.#backoffMs = BACKOFF_FIRST_MS;
   }
 
   #failed(e: unknown): void {
-    this.#lastErrorCount++;
+    this.#errors++;
     this.#watching = false;
     if (this.#stopped) return;
     this.#lastError = describeApiError(e);

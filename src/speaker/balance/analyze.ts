@@ -184,25 +184,9 @@ export function analyzeBalance(
       for (const [node, n] of counts) if (!announcing.has(node)) idle += n;
       shares = computeShares("Local", announcers);
     }
-    const words = describeImbalance({
-      service: key,
-      policy,
-      ...shares,
-      idleEndpoints: idle,
-      linkBandwidth,
-      pools,
-      threshold: settings.imbalanceThreshold,
-    });
-    out.push({
-      service: key,
-      policy,
-      ...shares,
-      idleEndpoints: idle,
-      linkBandwidth,
-      pools,
-      summary: words.summary,
-      warning: words.warning,
-    });
+    const facts = { service: key, policy, ...shares, idleEndpoints: idle, linkBandwidth, pools };
+    const words = describeImbalance({ ...facts, threshold: settings.imbalanceThreshold });
+    out.push({ ...facts, summary: words.summary, warning: words.warning });
   }
   return { settings, services: out, notes };
 }

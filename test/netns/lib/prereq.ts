@@ -1,9 +1,5 @@
-// Prerequisites of the network tests. Nothing is skipped silently: a missing tool fails the
-// test under CI=true, and otherwise skips it with a message naming the Debian package.
-
-import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
 import type { TestContext } from "node:test";
+import { findExecutable } from "../../../src/platform/executables.ts";
 
 /** Each tool the harness can use: the executables it needs and the Debian package with them. */
 export const TOOLS = {
@@ -20,25 +16,11 @@ export const TOOLS = {
   tcpdump: { files: ["tcpdump"], pkg: "tcpdump" },
 } as const;
 
+export { findExecutable };
+
 export type Tool = keyof typeof TOOLS;
 
 const BASE: Tool[] = ["iproute2", "setpriv", "sysctl"];
-
-export function findExecutable(file: string): string | undefined {
-  const dirs = file.includes("/")
-    ? [""]
-    : [...(process.env["PATH"] ?? "").split(delimiter), "/usr/sbin", "/sbin", "/usr/bin", "/bin"];
-  for (const d of dirs) {
-    const p = d ? join(d, file) : file;
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
-}
 
 /** Why the tests cannot run here (not root, missing executables), or undefined if they can. */
 export function missingPrerequisites(
